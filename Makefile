@@ -1,0 +1,41 @@
+# BuildRelay: two commands from a fresh clone.
+#   make run    installs what is missing, builds, runs the embedded demo
+#   make test   installs what is missing, builds, runs every test
+#   make bench  release build, runs the benchmarks (never part of `make test`)
+
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BENCH_ARGS ?=
+
+.PHONY: all deps build test run broker bench clean
+
+all: build
+
+# System packages: librdkafka (headers + mock cluster) and kcat (interop tests, benchmark reference).
+deps:
+	@if ! pkg-config --exists rdkafka 2>/dev/null || ! command -v kcat >/dev/null 2>&1; then \
+		echo "installing librdkafka-dev, kcat and pkg-config with apt-get"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq librdkafka-dev kcat pkg-config >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+run: build
+	$(SWIFT) run --skip-build buildrelay demo
+
+broker: build
+	$(SWIFT) run --skip-build buildrelay broker
+
+bench: deps
+	$(SWIFT) build -c release --product buildrelay-bench
+	$(SWIFT) build -c release --product buildrelay
+	.build/release/buildrelay-bench $(BENCH_ARGS)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,189 @@
+import CRdKafka
+import Logging
+import ServiceLifecycle
+
+/// A Kafka consumer over librdkafka: a group member (``subscribe(topics:)``) or a plain reader
+/// (``assign(_:)``).
+///
+/// A dedicated poll thread, started by the initialiser, polls librdkafka and hands records and rebalances to
+/// ``events`` in batches, in order. Exactly one task iterates ``events``. Offsets are stored explicitly
+/// (``storeOffset(of:)``) once a record's processing is durable, and committed periodically (auto-commit of stored
+/// offsets) or by ``commit()``. ``close()`` leaves the group cleanly (LeaveGroup, so partitions move at once),
+/// commits stored offsets, and ends ``events``.
+public final class KafkaConsumer: Service, Sendable {
+    private let client: RdKafkaClient
+    private let context: ConsumerContext
+    private let pollThread: PollThread
+    public let configuration: KafkaConsumerConfiguration
+
+    public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws {
+        let context = ConsumerContext(configuration: configuration, logger: logger)
+        let client = try RdKafkaClient(
+            type: RD_KAFKA_CONSUMER, configuration: configuration.librdkafkaProperties(), context: context)
+        try KafkaError.check(rd_kafka_poll_set_consumer(client.handle), "route events to the consumer queue")
+        self.client = client
+        self.context = context
+        self.configuration = configuration
+        self.pollThread = PollThread(name: "kafka-consumer-poll") { thread in
+            while !thread.isStopRequested {
+                context.pollBatch(client: client.handle, timeout: 100)
+            }
+            context.closing.store(true, ordering: .releasing)
+            let error = rd_kafka_consumer_close(client.handle)
+            if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                context.logger.warning("consumer close failed", metadata: ["kafka.error": "\(KafkaError.Code(error).name)"])
+            }
+            context.buffer.finish()
+        }
+    }
+
+    deinit {
+        pollThread.requestStop()
+        context.buffer.release()
+    }
+
+    /// Records and rebalances, in order. Iterate it from one task only; it ends after ``close()``.
+    public var events: KafkaConsumerEvents { KafkaConsumerEvents(buffer: context.buffer) }
+
+    /// Joins the group and subscribes to `topics`; assignments arrive as ``KafkaConsumerEvent/partitionsAssigned(_:)``.
+    public func subscribe(topics: [String]) throws {
+        guard configuration.groupID != nil else {
+            throw KafkaError.invalidArgument("subscribe needs a consumer group; this consumer has none")
+        }
+        try RdKafkaTopicPartitionList.with(topics.map { KafkaTopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) }) { list in
+            try KafkaError.check(rd_kafka_subscribe(client.handle, list), "subscribe to \(topics)")
+        }
+    }
+
+    /// Reads exactly these partitions from these offsets, outside any group rebalancing; replaces a previous
+    /// assignment. Use it on a consumer without a group, e.g. to read a partition from the beginning.
+    public func assign(_ partitions: [KafkaTopicPartition: KafkaOffset]) throws {
+        let sorted = partitions.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }
+        try RdKafkaTopicPartitionList.with(sorted.map { ($0.key, $0.value) }) { list in
+            try KafkaError.check(rd_kafka_assign(client.handle, list), "assign \(sorted.map(\.key))")
+        }
+    }
+
+    /// Marks `message` as processed: its successor's offset is what the next commit stores for its partition.
+    public func storeOffset(of message: KafkaMessage) throws {
+        try storeOffsets([message.topicPartition: message.offset + 1])
+    }
+
+    /// Stores, per partition, the offset of the next record to process.
+    public func storeOffsets(_ offsets: [KafkaTopicPartition: Int64]) throws {
+        guard !offsets.isEmpty else { return }
+        try RdKafkaTopicPartitionList.with(offsets.map { ($0.key, KafkaOffset.exact($0.value)) }) { list in
+            try KafkaError.check(rd_kafka_offsets_store(client.handle, list), "store offsets")
+            for element in RdKafkaTopicPartitionList.elements(of: list) where element.error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError(element.error, message: "store offset for \(element.partition): \(KafkaError.Code(element.error).name)")
+            }
+        }
+    }
+
+    /// Commits the stored offsets and waits for the broker's answer.
+    public func commit() async throws {
+        try await client.runBlocking { [client] in
+            let error = rd_kafka_commit(client.handle, nil, 0)
+            guard error != RD_KAFKA_RESP_ERR__NO_OFFSET else { return }  // nothing new to commit
+            try KafkaError.check(error, "commit")
+        }
+    }
+
+    /// Starts committing the stored offsets; failures are logged. Does not wait.
+    public func commitInBackground() throws {
+        try KafkaError.check(rd_kafka_commit(client.handle, nil, 1), "commit")
+    }
+
+    /// The group's committed offsets for `partitions` (`nil` where nothing was committed).
+    public func committedOffsets(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartition: Int64?] {
+        try await client.runBlocking { [client] in
+            try RdKafkaTopicPartitionList.with(partitions) { list in
+                try KafkaError.check(rd_kafka_committed(client.handle, list, timeout.milliseconds), "committed offsets")
+                var result: [KafkaTopicPartition: Int64?] = [:]
+                for element in RdKafkaTopicPartitionList.elements(of: list) {
+                    result[element.partition] = element.offset >= 0 ? element.offset : nil
+                }
+                return result
+            }
+        }
+    }
+
+    /// Stops fetching from `partitions` until ``resume(_:)``; the consumer stays in the group.
+    public func pause(_ partitions: [KafkaTopicPartition]) throws {
+        try RdKafkaTopicPartitionList.with(partitions) { list in
+            try KafkaError.check(rd_kafka_pause_partitions(client.handle, list), "pause \(partitions)")
+        }
+    }
+
+    public func resume(_ partitions: [KafkaTopicPartition]) throws {
+        try RdKafkaTopicPartitionList.with(partitions) { list in
+            try KafkaError.check(rd_kafka_resume_partitions(client.handle, list), "resume \(partitions)")
+        }
+    }
+
+    /// Moves the fetch position of assigned partitions; records already buffered from before the seek may still
+    /// be delivered.
+    public func seek(_ positions: [KafkaTopicPartition: KafkaOffset], timeout: Duration = .seconds(10)) async throws {
+        try await client.runBlocking { [client] in
+            try RdKafkaTopicPartitionList.with(positions.map { ($0.key, $0.value) }) { list in
+                try KafkaError.check(rd_kafka_seek_partitions(client.handle, list, timeout.milliseconds))
+                for element in RdKafkaTopicPartitionList.elements(of: list) where element.error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    throw KafkaError(element.error, message: "seek \(element.partition): \(KafkaError.Code(element.error).name)")
+                }
+            }
+        }
+    }
+
+    /// The partition's low and high watermark (the next offset to be written), asked of its leader.
+    public func queryWatermarks(_ partition: KafkaTopicPartition, timeout: Duration = .seconds(10)) async throws -> (low: Int64, high: Int64) {
+        try await client.queryWatermarks(partition, timeout: timeout)
+    }
+
+    /// The number of partitions of `topic`.
+    public func partitionCount(topic: String, timeout: Duration = .seconds(10)) async throws -> Int {
+        try await client.partitionCount(topic: topic, timeout: timeout)
+    }
+
+    /// Leaves the group (after committing stored offsets when auto-commit is on), ends ``events`` and destroys the
+    /// handle. The final revoke is delivered to ``events`` but not waited for: finish processing before closing.
+    /// Calling it again waits for the first call.
+    public func close() async {
+        pollThread.requestStop()
+        context.buffer.release()
+        await pollThread.join()
+    }
+
+    /// Runs until graceful shutdown, then closes the consumer.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+}
+
+/// The events of a ``KafkaConsumer``. Single-consumer: make one iterator.
+public struct KafkaConsumerEvents: AsyncSequence, Sendable {
+    public typealias Element = KafkaConsumerEvent
+    let buffer: ConsumerEventBuffer
+
+    public func makeAsyncIterator() -> Iterator { Iterator(buffer: buffer) }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let buffer: ConsumerEventBuffer
+        private var batch: [KafkaConsumerEvent] = []
+        private var index = 0
+
+        init(buffer: ConsumerEventBuffer) { self.buffer = buffer }
+
+        /// The next event; `nil` once the consumer closed or the iterating task was cancelled.
+        /// Asking for the next event acknowledges a ``KafkaConsumerEvent/partitionsRevoked(_:lost:)`` returned before.
+        public mutating func next() async -> KafkaConsumerEvent? {
+            if index == batch.count {
+                batch = await buffer.next()
+                index = 0
+                if batch.isEmpty { return nil }
+            }
+            defer { index += 1 }
+            return batch[index]
+        }
+    }
+}

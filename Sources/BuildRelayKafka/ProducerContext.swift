@@ -1,0 +1,86 @@
+import CRdKafka
+import Logging
+import Synchronization
+
+/// The producer's callback state: delivery reports, and tasks waiting for room in librdkafka's queue.
+///
+/// `@unchecked Sendable`: immutable configuration plus `Mutex`/`Atomic` state.
+final class ProducerContext: RdKafkaClientContext, @unchecked Sendable {
+    private let onDeliveryFailure: (@Sendable (KafkaError, KafkaTopicPartition) -> Void)?
+    /// Bumped each time delivery reports were served; lets a waiter detect room freed before it registered.
+    private let deliveryGeneration = Atomic<UInt64>(0)
+    private let spaceWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
+    let failedDeliveries = Atomic<Int>(0)
+
+    init(configuration: KafkaProducerConfiguration, logger: Logger) {
+        self.onDeliveryFailure = configuration.onDeliveryFailure
+        super.init(logger: logger, onStatistics: configuration.client.onStatistics)
+    }
+
+    override func installCallbacks(on conf: OpaquePointer) {
+        rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
+            guard let message, let opaque else { return }
+            let context = Unmanaged<ProducerContext>.fromOpaque(opaque).takeUnretainedValue()
+            context.delivered(message.pointee)
+        }
+    }
+
+    private func delivered(_ message: rd_kafka_message_t) {
+        if let promise = message._private {
+            Unmanaged<DeliveryPromise>.fromOpaque(promise).takeRetainedValue().complete(message)
+        } else if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            failedDeliveries.add(1, ordering: .relaxed)
+            let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+            let partition = KafkaTopicPartition(topic: topic, partition: message.partition)
+            let error = KafkaError(message.err)
+            if let onDeliveryFailure {
+                onDeliveryFailure(error, partition)
+            } else {
+                logger.error("Kafka delivery failed", metadata: ["kafka.partition": "\(partition)", "kafka.error": "\(error)"])
+            }
+        }
+    }
+
+    var currentGeneration: UInt64 { deliveryGeneration.load(ordering: .acquiring) }
+
+    /// Called by the poll thread after serving events: wakes every task waiting for queue space.
+    func deliveriesServed() {
+        deliveryGeneration.add(1, ordering: .releasing)
+        let waiters = spaceWaiters.withLock { $0.removeAllAndReturn() }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits until delivery reports were served after `generation` was read (returns at once if they were).
+    func waitForQueueSpace(after generation: UInt64) async {
+        await withCheckedContinuation { continuation in
+            let alreadyFreed = spaceWaiters.withLock { waiters in
+                if deliveryGeneration.load(ordering: .acquiring) != generation { return true }
+                waiters.append(continuation)
+                return false
+            }
+            if alreadyFreed { continuation.resume() }
+        }
+    }
+}
+
+/// The pending result of one ``KafkaProducer/send(_:)``, passed to librdkafka as the message opaque.
+/// Retained once when produced; the delivery report releases it.
+final class DeliveryPromise: Sendable {
+    private let continuation: CheckedContinuation<KafkaDeliveryReport, any Error>
+    private let topic: String
+
+    init(_ continuation: CheckedContinuation<KafkaDeliveryReport, any Error>, topic: String) {
+        self.continuation = continuation
+        self.topic = topic
+    }
+
+    func complete(_ message: rd_kafka_message_t) {
+        if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            continuation.resume(returning: KafkaDeliveryReport(topic: topic, partition: message.partition, offset: message.offset))
+        } else {
+            continuation.resume(throwing: KafkaError(message.err))
+        }
+    }
+
+    func fail(_ error: any Error) { continuation.resume(throwing: error) }
+}

@@ -1,0 +1,91 @@
+import CRdKafka
+import Dispatch
+import Logging
+
+/// Owns one `rd_kafka_t` handle and destroys it exactly once, after which its context is released.
+///
+/// Calls that may block (metadata, watermarks, flush, commit, close) go through ``runBlocking(_:)``, which runs
+/// them on a private serial dispatch queue, never on Swift's cooperative pool.
+/// `@unchecked Sendable`: librdkafka handles are thread-safe; `handle` is immutable and only destroyed in `deinit`.
+final class RdKafkaClient: @unchecked Sendable {
+    let handle: OpaquePointer
+    let context: RdKafkaClientContext
+    private let blockingQueue: DispatchQueue
+
+    convenience init(
+        type: rd_kafka_type_t, configuration: [(key: String, value: String, isSecret: Bool)],
+        context: RdKafkaClientContext
+    ) throws {
+        let conf = try RdKafkaConfigurationBuilder.make(configuration, context: context)
+        try self.init(type: type, conf: conf, context: context)
+    }
+
+    /// Takes ownership of `conf`.
+    init(type: rd_kafka_type_t, conf: OpaquePointer, context: RdKafkaClientContext) throws {
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            let message = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw KafkaError.invalidArgument("cannot create Kafka client: \(message)")
+        }
+        self.handle = handle
+        self.context = context
+        self.blockingQueue = DispatchQueue(label: "buildrelay.kafka.blocking")
+    }
+
+    deinit {
+        rd_kafka_destroy(handle)
+    }
+
+    var name: String { String(cString: rd_kafka_name(handle)) }
+
+    /// Runs `body` on the client's blocking queue and returns its result.
+    func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            blockingQueue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    /// The number of partitions of `topic`, from a metadata request (blocking, so off the cooperative pool).
+    func partitionCount(topic: String, timeout: Duration) async throws -> Int {
+        try await runBlocking { [self] in
+            guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else {
+                throw KafkaError(code: .unknownTopic, message: "cannot create topic handle for \(topic)")
+            }
+            defer { rd_kafka_topic_destroy(topicHandle) }
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            try KafkaError.check(
+                rd_kafka_metadata(handle, 0, topicHandle, &metadata, timeout.milliseconds),
+                "metadata request for \(topic)")
+            guard let metadata else { throw KafkaError(code: .unknownTopic, message: "no metadata for \(topic)") }
+            defer { rd_kafka_metadata_destroy(metadata) }
+            guard metadata.pointee.topic_cnt == 1, let topicMetadata = metadata.pointee.topics else {
+                throw KafkaError(code: .unknownTopic, message: "no metadata for \(topic)")
+            }
+            try KafkaError.check(topicMetadata.pointee.err, "topic \(topic)")
+            return Int(topicMetadata.pointee.partition_cnt)
+        }
+    }
+
+    /// The low and high watermark of a partition, asked of its leader.
+    func queryWatermarks(_ partition: KafkaTopicPartition, timeout: Duration) async throws -> (low: Int64, high: Int64) {
+        try await runBlocking { [self] in
+            var low: Int64 = 0
+            var high: Int64 = 0
+            try KafkaError.check(
+                rd_kafka_query_watermark_offsets(
+                    handle, partition.topic, partition.partition, &low, &high, timeout.milliseconds),
+                "watermarks of \(partition)")
+            return (low, high)
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, clamped to `Int32` as librdkafka's timeouts expect.
+    var milliseconds: Int32 {
+        let (seconds, attoseconds) = components
+        let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return Int32(clamping: total)
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `buildrelay`: the root command. Subcommands stay thin: they parse, wire and run what the library modules build.
+struct BuildRelayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "buildrelay",
+        abstract: "Drive CI builds through Kafka: commands in, every status transition out.",
+        subcommands: [BrokerCommand.self]
+    )
+}

@@ -1,0 +1,184 @@
+import BuildRelayKafka
+import Foundation
+import Testing
+
+@Suite("Producer and consumer on the mock cluster")
+struct ProducerConsumerTests {
+    @Test("a record round-trips with its key, value and headers")
+    func roundTripKeepsKeyValueAndHeaders() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("round-trip")
+        try cluster.createTopic(topic, partitions: 3)
+        let producer = try makeProducer(cluster)
+        let headers = [KafkaHeader(name: "content-type", string: "text/plain"), KafkaHeader(name: "empty", value: nil)]
+        let report = try await producer.send(KafkaProducerRecord(topic: topic, key: Array("k1".utf8), value: Array("hello".utf8), headers: headers))
+        #expect(report.topic == topic)
+        #expect(report.offset == 0)
+
+        let consumer = try makeConsumer(cluster, group: nil)
+        try consumer.assign([KafkaTopicPartition(topic: topic, partition: report.partition): .beginning])
+        let received = try await withDeadline(30, "consume") { await consumer.events.collect { $0.count == 1 } }
+        let message = try #require(received.first)
+        #expect(message.topic == topic)
+        #expect(message.partition == report.partition)
+        #expect(message.offset == 0)
+        #expect(message.key == Array("k1".utf8))
+        #expect(message.value == Array("hello".utf8))
+        #expect(message.headers == headers)
+        #expect(message.timestamp != nil)
+        await consumer.close()
+        await producer.close()
+    }
+}
+
+extension ProducerConsumerTests {
+    @Test("10,000 keyed records across 12 partitions arrive once each, in order per partition")
+    func tenThousandRecordsNoneLostNoneDuplicated() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("many")
+        try cluster.createTopic(topic, partitions: 12)
+        let producer = try makeProducer(cluster)
+        let count = 10_000
+        try await producer.enqueue(contentsOf: (0..<count).map {
+            KafkaProducerRecord(topic: topic, key: Array("key-\($0 % 500)".utf8), value: Array("\($0)".utf8))
+        })
+        try await producer.flush(timeout: .seconds(30))
+        #expect(producer.failedDeliveries == 0)
+
+        let consumer = try makeConsumer(cluster, group: uniqueName("group"))
+        try consumer.subscribe(topics: [topic])
+        let messages = try await withDeadline(60, "consume 10,000") { await consumer.events.collect { $0.count >= count } }
+        let values = messages.map { Int(String(decoding: $0.value ?? [], as: UTF8.self))! }
+        #expect(values.count == count)
+        #expect(Set(values).count == count)
+        #expect(Set(messages.map(\.partition)).count == 12)
+        // Records of one key stay on one partition, in production order.
+        let byKey = Dictionary(grouping: messages) { $0.key! }
+        for (_, records) in byKey {
+            #expect(Set(records.map(\.partition)).count == 1)
+            let sequence = records.map { Int(String(decoding: $0.value!, as: UTF8.self))! }
+            #expect(sequence == sequence.sorted())
+        }
+        await consumer.close()
+        await producer.close()
+    }
+
+    @Test("the default partitioner is Java's murmur2: a key lands where a Java client puts it")
+    func keysArePartitionedLikeJavaClients() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("murmur")
+        try cluster.createTopic(topic, partitions: 12)
+        let producer = try makeProducer(cluster)
+        // Expected partitions from Kafka's Java `Utils.murmur2` (toPositive(murmur2(key)) % 12).
+        let expected: [String: Int32] = ["req-1": javaPartition("req-1", 12), "req-7f3a": javaPartition("req-7f3a", 12), "a": javaPartition("a", 12)]
+        for (key, partition) in expected {
+            let report = try await producer.send(KafkaProducerRecord(topic: topic, key: Array(key.utf8), value: []))
+            #expect(report.partition == partition, "key \(key)")
+        }
+        await producer.close()
+    }
+
+    @Test("a record for a partition that does not exist fails its send instead of hanging")
+    func deliveryFailureSurfacesAsError() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("small")
+        try cluster.createTopic(topic, partitions: 2)
+        let producer = try makeProducer(cluster, properties: ["message.timeout.ms": "3000"])
+        _ = try await producer.partitionCount(topic: topic)
+        await #expect(throws: KafkaError.self) {
+            try await withDeadline(20, "send to a missing partition") {
+                try await producer.send(KafkaProducerRecord(topic: topic, partition: 7, value: Array("x".utf8)))
+            }
+        }
+        await producer.close()
+    }
+
+    @Test("a record larger than message.max.bytes is refused with MSG_SIZE_TOO_LARGE")
+    func oversizeRecordIsRefused() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("size")
+        try cluster.createTopic(topic, partitions: 1)
+        let producer = try makeProducer(cluster, properties: ["message.max.bytes": "10000"])
+        #expect(producer.configuration.client.maximumMessageBytes == 10_000)
+        let error = await #expect(throws: KafkaError.self) {
+            try await producer.send(KafkaProducerRecord(topic: topic, value: [UInt8](repeating: 1, count: 20_000)))
+        }
+        #expect(error?.code == .messageSizeTooLarge)
+        await producer.close()
+    }
+
+    @Test("enqueue waits for room when librdkafka's queue is full, and loses nothing")
+    func enqueueWaitsForQueueSpace() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("full")
+        try cluster.createTopic(topic, partitions: 4)
+        let producer = try makeProducer(cluster, properties: ["queue.buffering.max.messages": "100"])
+        try await producer.enqueue(contentsOf: (0..<5_000).map { KafkaProducerRecord(topic: topic, value: Array("\($0)".utf8)) })
+        try await producer.flush(timeout: .seconds(30))
+        let reader = try makeConsumer(cluster, group: nil)
+        var total: Int64 = 0
+        for partition in 0..<Int32(4) {
+            total += try await reader.queryWatermarks(KafkaTopicPartition(topic: topic, partition: partition)).high
+        }
+        #expect(total == 5_000)
+        #expect(producer.failedDeliveries == 0)
+        await reader.close()
+        await producer.close()
+    }
+
+    @Test("pausing a partition stops its records until it is resumed")
+    func pauseAndResume() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("pause")
+        try cluster.createTopic(topic, partitions: 1)
+        let producer = try makeProducer(cluster)
+        let partition = KafkaTopicPartition(topic: topic, partition: 0)
+        _ = try await producer.send(KafkaProducerRecord(topic: topic, partition: 0, value: Array("before".utf8)))
+
+        let consumer = try makeConsumer(cluster, group: nil)
+        try consumer.assign([partition: .beginning])
+        let recorder = EventRecorder(consumer)
+        try await recorder.waitForMessages(1)
+        try consumer.pause([partition])
+        _ = try await producer.send(KafkaProducerRecord(topic: topic, partition: 0, value: Array("while paused".utf8)))
+        // Give a fetch every chance to happen: nothing may arrive while paused.
+        try await Task.sleep(for: .seconds(2))
+        #expect(recorder.messages.count == 1)
+        try consumer.resume([partition])
+        try await recorder.waitForMessages(2)
+        #expect(recorder.messages.map { String(decoding: $0.value!, as: UTF8.self) } == ["before", "while paused"])
+        await consumer.close()
+        await producer.close()
+    }
+}
+
+/// Kafka's Java `Utils.murmur2` and `DefaultPartitioner` for a key: the reference for partition placement.
+func javaPartition(_ key: String, _ partitions: Int32) -> Int32 {
+    let data = Array(key.utf8)
+    let seed: UInt32 = 0x9747_b28c
+    let m: UInt32 = 0x5bd1_e995
+    let r: UInt32 = 24
+    var h: UInt32 = seed ^ UInt32(data.count)
+    let length4 = data.count / 4
+    for i in 0..<length4 {
+        let i4 = i * 4
+        var k = UInt32(data[i4]) | UInt32(data[i4 + 1]) << 8 | UInt32(data[i4 + 2]) << 16 | UInt32(data[i4 + 3]) << 24
+        k = k &* m
+        k ^= k >> r
+        k = k &* m
+        h = h &* m
+        h ^= k
+    }
+    let tail = data.count % 4
+    let base = data.count & ~3
+    if tail == 3 { h ^= UInt32(data[base + 2]) << 16 }
+    if tail >= 2 { h ^= UInt32(data[base + 1]) << 8 }
+    if tail >= 1 {
+        h ^= UInt32(data[base])
+        h = h &* m
+    }
+    h ^= h >> 13
+    h = h &* m
+    h ^= h >> 15
+    return Int32(bitPattern: h & 0x7fff_ffff) % partitions
+}

@@ -1,0 +1,120 @@
+import BuildRelayKafka
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// Loggers for tests: warnings and worse, so failures are readable without flooding the output.
+func testLogger(_ label: String = "test") -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = ProcessInfo.processInfo.environment["BUILDRELAY_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+    return logger
+}
+
+/// Group settings that make the mock cluster rebalance in seconds instead of a minute.
+let fastGroupProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
+
+func uniqueName(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8))" }
+
+func makeProducer(_ cluster: MockCluster, properties: [String: String] = [:]) throws -> KafkaProducer {
+    try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers, properties: properties), logger: testLogger("producer"))
+}
+
+func makeConsumer(_ cluster: MockCluster, group: String?, properties: [String: String] = [:]) throws -> KafkaConsumer {
+    try KafkaConsumer(
+        configuration: KafkaConsumerConfiguration(
+            bootstrapServers: cluster.bootstrapServers, groupID: group, properties: fastGroupProperties.merging(properties) { $1 }),
+        logger: testLogger("consumer"))
+}
+
+/// Runs `body` with a deadline: a hang becomes a test failure instead of a stuck suite.
+func withDeadline<T: Sendable>(_ seconds: Double, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let result = try await group.next()!, let value = Optional(result) else {
+            throw DeadlineExceeded(what: what, seconds: seconds)
+        }
+        return value
+    }
+}
+
+struct DeadlineExceeded: Error, CustomStringConvertible {
+    var what: String
+    var seconds: Double
+    var description: String { "\(what) did not finish within \(seconds) s" }
+}
+
+extension KafkaConsumerEvents {
+    /// Collects records until `predicate` holds for everything collected so far.
+    func collect(until predicate: ([KafkaMessage]) -> Bool) async -> [KafkaMessage] {
+        var messages: [KafkaMessage] = []
+        if predicate(messages) { return messages }
+        for await event in self {
+            if case .message(let message) = event {
+                messages.append(message)
+                if predicate(messages) { break }
+            }
+        }
+        return messages
+    }
+}
+
+/// Iterates a consumer's events on its own task and records them, so a test can wait for conditions.
+final class EventRecorder: Sendable {
+    private final class Storage: Sendable {
+        let events = Mutex<[KafkaConsumerEvent]>([])
+    }
+
+    private let storage = Storage()
+    private let task: Task<Void, Never>
+
+    init(_ consumer: KafkaConsumer, onEvent: (@Sendable (KafkaConsumerEvent) async -> Void)? = nil) {
+        let storage = self.storage
+        task = Task {
+            for await event in consumer.events {
+                await onEvent?(event)
+                storage.events.withLock { $0.append(event) }
+            }
+        }
+    }
+
+    deinit { task.cancel() }
+
+    var all: [KafkaConsumerEvent] { storage.events.withLock { $0 } }
+
+    var messages: [KafkaMessage] {
+        all.compactMap { if case .message(let message) = $0 { message } else { nil } }
+    }
+
+    var assigned: [[KafkaTopicPartition]] {
+        all.compactMap { if case .partitionsAssigned(let partitions) = $0 { partitions } else { nil } }
+    }
+
+    var revoked: [[KafkaTopicPartition]] {
+        all.compactMap { if case .partitionsRevoked(let partitions, _) = $0 { partitions } else { nil } }
+    }
+
+    /// Waits until `condition` holds, failing after `seconds`.
+    func wait(_ what: String, seconds: Double = 60, until condition: @escaping @Sendable (EventRecorder) -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !condition(self) {
+            guard ContinuousClock.now < deadline else { throw DeadlineExceeded(what: what, seconds: seconds) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func waitForMessages(_ count: Int, seconds: Double = 60) async throws {
+        try await wait("\(count) messages", seconds: seconds) { $0.messages.count >= count }
+    }
+
+    /// Ends the recording task (the consumer keeps running).
+    func stop() async {
+        task.cancel()
+        await task.value
+    }
+}
