@@ -3,24 +3,70 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The consumer's poll-thread state and rebalance handling.
+/// The consumer's shared state: the hand-over between librdkafka's queue and the one task iterating
+/// ``KafkaConsumer/events``, and rebalance handling.
 ///
-/// `pending`, `topicNames` and the rebalance callback are only touched on the poll thread (librdkafka calls the
-/// rebalance callback from inside `rd_kafka_consumer_poll`/`rd_kafka_consumer_close`, which only that thread
-/// calls). `@unchecked Sendable` on that basis; `closing` is atomic.
+/// The iterating task drains the consumer queue with non-blocking `rd_kafka_consumer_poll(rk, 0)` calls and parks
+/// only when the queue is empty; librdkafka's queue event callback (fired when an empty queue gets an element)
+/// wakes it. So records never cross threads inside this module, no task is made per record, and nothing blocks
+/// Swift's cooperative pool.
+///
+/// Rebalances are served inside those polls (or inside `rd_kafka_consumer_close`): an assignment is applied at
+/// once and reported; a revocation is reported and applied (unassign) only when the application asks for the
+/// next event, so the application finishes with the partitions while it still owns them.
+///
+/// Two locks, always taken in this order when nested: `polling` (held for one poll, excludes close) then `state`.
+/// `@unchecked Sendable`: all mutable state is behind these locks.
 final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
-    let buffer: ConsumerEventBuffer
-    let maximumBatchSize: Int
-    /// Set before `rd_kafka_consumer_close`: the final revoke is reported but not waited for.
+    /// `@unchecked Sendable`: holds librdkafka pointers that are only used under `polling`.
+    struct PollingState: @unchecked Sendable {
+        /// Topic names by handle, so a record does not allocate its topic's name; the last one is checked first.
+        private var topicNames: [OpaquePointer: (name: String, cName: UnsafePointer<CChar>)] = [:]
+        private var lastTopic: (handle: OpaquePointer, name: String, cName: UnsafePointer<CChar>)?
+
+        /// A topic handle's name. The handle's own C string is compared so a reused address is noticed.
+        mutating func topicName(_ topic: OpaquePointer?) -> String {
+            guard let topic, let cName = rd_kafka_topic_name(topic) else { return "" }
+            if let last = lastTopic, last.handle == topic, last.cName == cName { return last.name }
+            let name: String
+            if let cached = topicNames[topic], cached.cName == cName || strcmp(cached.cName, cName) == 0 {
+                name = cached.name
+            } else {
+                name = String(cString: cName)
+                topicNames[topic] = (name, cName)
+            }
+            lastTopic = (topic, name, cName)
+            return name
+        }
+    }
+
+    /// `@unchecked Sendable`: `pendingRevoke` is a list owned by this state, used only under `state`.
+    struct State: @unchecked Sendable {
+        /// Events produced by callbacks (rebalances), returned before polling again.
+        var callbackEvents: [KafkaConsumerEvent] = []
+        /// A revocation reported to the application and not yet applied.
+        var pendingRevoke: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        var pendingRevokeIsCooperative = false
+        /// The pending revocation's event was handed to the application: the next request for an event applies it.
+        var pendingRevokeDelivered = false
+        /// The parked application task.
+        var waiter: CheckedContinuation<Void, Never>?
+        /// The queue got an element while nobody was parked.
+        var signalled = false
+        /// `rd_kafka_consumer_close` returned: the event sequence ends after `callbackEvents`.
+        var closed = false
+    }
+
+    let polling = Mutex(PollingState())
+    let state = Mutex(State())
+    /// Once set (under `polling`), the application no longer polls: `rd_kafka_consumer_close` owns the handle, and
+    /// revocations are applied at once.
     let closing = Atomic<Bool>(false)
-    private var pending: [KafkaConsumerEvent] = []
-    private var topicNames: [OpaquePointer: String] = [:]
+    /// Set while `state` has callback events or a revocation to apply: lets the record path skip the `state` lock.
+    let hasCallbackWork = Atomic<Bool>(false)
 
     init(configuration: KafkaConsumerConfiguration, logger: Logger) {
-        self.buffer = ConsumerEventBuffer(capacity: configuration.maximumBufferedEvents)
-        self.maximumBatchSize = max(1, configuration.maximumBatchSize)
         super.init(logger: logger, onStatistics: configuration.client.onStatistics)
-        pending.reserveCapacity(maximumBatchSize)
     }
 
     override func installCallbacks(on conf: OpaquePointer) {
@@ -39,43 +85,148 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
         }
     }
 
-    // MARK: Poll loop
-
-    /// One turn of the poll loop: waits up to `timeout` for a first event, then drains what is ready without
-    /// waiting, up to a batch, and hands the batch to the application.
-    func pollBatch(client: OpaquePointer, timeout: Int32) {
-        guard buffer.waitForCapacity() else {
-            // Nobody reads any more: keep serving the group (rebalances, heartbeats) and drop records.
-            if let message = rd_kafka_consumer_poll(client, timeout) { rd_kafka_message_destroy(message) }
-            return
+    /// Wakes the application when the consumer queue gets an element; installed with
+    /// `rd_kafka_queue_cb_event_enable`. Runs on librdkafka's threads: no librdkafka calls here.
+    func queueBecameNonEmpty() {
+        let waiter = state.withLock { state in
+            guard let waiter = state.waiter else {
+                state.signalled = true
+                return nil as CheckedContinuation<Void, Never>?
+            }
+            state.waiter = nil
+            return waiter
         }
-        var wait = timeout
-        while pending.count < maximumBatchSize, let message = rd_kafka_consumer_poll(client, wait) {
-            wait = 0
-            convert(message)
-            rd_kafka_message_destroy(message)
-        }
-        flushPending()
+        waiter?.resume()
     }
 
-    private func flushPending() {
-        guard !pending.isEmpty else { return }
-        let batch = pending
-        pending.removeAll(keepingCapacity: true)
-        buffer.append(batch)
+    // MARK: Application side
+
+    /// The most records drained from librdkafka per lock hold, and handed to the iterator at once.
+    static let batchSize = 256
+
+    /// Appends the next events to `events` (which must be empty); returns `false` once the consumer closed or the
+    /// calling task was cancelled.
+    ///
+    /// Records are drained with non-blocking polls, stopping where a rebalance was served, so events stay in the
+    /// order librdkafka produced them. A revocation returned by an earlier call is applied first: asking for more
+    /// events is how the application says it is done with the revoked partitions.
+    func nextEvents(client: OpaquePointer, into events: inout [KafkaConsumerEvent]) async -> Bool {
+        while true {
+            if hasCallbackWork.load(ordering: .acquiring) {
+                applyPendingRevoke(client: client)
+                takeCallbackEvents(into: &events)
+                if !events.isEmpty { return true }
+            }
+            if Task.isCancelled { return false }
+            let outcome = pollBatch(client: client, into: &events)
+            if !events.isEmpty { return true }
+            switch outcome {
+            case .servedCallback:
+                continue
+            case .empty, .closing:
+                if state.withLock({ $0.closed && $0.callbackEvents.isEmpty }) { return false }
+                await park()
+            }
+        }
     }
 
-    private func convert(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>) {
+    private enum PollOutcome {
+        case servedCallback
+        case empty
+        case closing
+    }
+
+    /// Polls up to a batch of records into `events`, stopping early when the queue is empty or a callback produced
+    /// an event (which must follow the records polled before it).
+    private func pollBatch(client: OpaquePointer, into events: inout [KafkaConsumerEvent]) -> PollOutcome {
+        polling.withLock { polling in
+            guard !closing.load(ordering: .acquiring) else { return .closing }
+            for _ in 0..<Self.batchSize {
+                guard let message = rd_kafka_consumer_poll(client, 0) else {
+                    return hasCallbackWork.load(ordering: .acquiring) ? .servedCallback : .empty
+                }
+                events.append(convert(message, polling: &polling))
+                rd_kafka_message_destroy(message)
+                if hasCallbackWork.load(ordering: .acquiring) { return .servedCallback }
+            }
+            return .servedCallback
+        }
+    }
+
+    /// Moves callback events into `events`, up to and including the first revocation (which is then delivered).
+    private func takeCallbackEvents(into events: inout [KafkaConsumerEvent]) {
+        state.withLock { state in
+            while !state.callbackEvents.isEmpty {
+                let event = state.callbackEvents.removeFirst()
+                events.append(event)
+                if case .partitionsRevoked = event, state.pendingRevoke != nil {
+                    state.pendingRevokeDelivered = true
+                    break
+                }
+            }
+            updateCallbackWork(state)
+        }
+    }
+
+    /// Keeps `hasCallbackWork` true while a callback event waits or a delivered revocation waits to be applied.
+    private func updateCallbackWork(_ state: State) {
+        hasCallbackWork.store(!state.callbackEvents.isEmpty || state.pendingRevoke != nil, ordering: .releasing)
+    }
+
+    /// Suspends until the queue gets an element, a callback event arrives, the consumer closes, or the task is
+    /// cancelled. Returns at once if the queue was signalled since the last poll found it empty.
+    private func park() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state in
+                    if state.signalled || state.closed || !state.callbackEvents.isEmpty || Task.isCancelled {
+                        state.signalled = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            wake()
+        }
+    }
+
+    /// Resumes the parked application task, if any.
+    func wake() {
+        let waiter = state.withLock { state in
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Applies a revocation the application has seen and is done with (or, with `force`, any pending one).
+    func applyPendingRevoke(client: OpaquePointer, force: Bool = false) {
+        let pending = state.withLock { state -> (UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, Bool)? in
+            guard let list = state.pendingRevoke, state.pendingRevokeDelivered || force else { return nil }
+            state.pendingRevoke = nil
+            state.pendingRevokeDelivered = false
+            updateCallbackWork(state)
+            return (list, state.pendingRevokeIsCooperative)
+        }
+        guard let (list, cooperative) = pending else { return }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        unassign(client: client, partitions: list, cooperative: cooperative)
+    }
+
+    // MARK: Records
+
+    private func convert(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>, polling: inout PollingState) -> KafkaConsumerEvent {
         let message = pointer.pointee
-        let topic = topicName(message.rkt)
+        let topic = polling.topicName(message.rkt)
         guard message.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
             if message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                pending.append(.endOfPartition(KafkaTopicPartition(topic: topic, partition: message.partition), offset: message.offset))
-            } else {
-                let text = rd_kafka_message_errstr(pointer).map { String(cString: $0) }
-                pending.append(.error(KafkaError(message.err, message: text)))
+                return .endOfPartition(KafkaTopicPartition(topic: topic, partition: message.partition), offset: message.offset)
             }
-            return
+            let text = rd_kafka_message_errstr(pointer).map { String(cString: $0) }
+            return .error(KafkaError(message.err, message: text))
         }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(pointer, &timestampType)
@@ -93,34 +244,22 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
                     value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
             }
         }
-        pending.append(.message(KafkaMessage(
+        return .message(KafkaMessage(
             topic: topic, partition: message.partition, offset: message.offset,
             timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp,
             timestampKind: timestampType == RD_KAFKA_TIMESTAMP_CREATE_TIME ? .createTime
                 : timestampType == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? .logAppendTime : .notAvailable,
             key: message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) },
             value: message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) },
-            headers: headers)))
-    }
-
-    /// Topic names by handle, so a record does not allocate its topic's name.
-    private func topicName(_ topic: OpaquePointer?) -> String {
-        guard let topic else { return "" }
-        let cName = rd_kafka_topic_name(topic)!
-        if let name = topicNames[topic], name.utf8.elementsEqual(UnsafeBufferPointer(start: cName, count: strlen(cName)).lazy.map { UInt8(bitPattern: $0) }) {
-            return name
-        }
-        let name = String(cString: cName)
-        topicNames[topic] = name
-        return name
+            headers: headers))
     }
 
     // MARK: Rebalance
 
+    /// Called inside `rd_kafka_consumer_poll` (the application's task) or `rd_kafka_consumer_close`.
     private func rebalance(client: OpaquePointer, error: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
         let cooperative = String(cString: rd_kafka_rebalance_protocol(client)) == "COOPERATIVE"
         let list = RdKafkaTopicPartitionList.partitions(of: partitions)
-        flushPending()  // records fetched before the rebalance reach the application before it
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             let failure = cooperative
@@ -131,27 +270,41 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
                 return
             }
             logger.info("partitions assigned", metadata: ["kafka.partitions": "\(list.map(\.description))"])
-            buffer.append([.partitionsAssigned(list)])
+            state.withLock { state in
+                state.callbackEvents.append(.partitionsAssigned(list))
+                updateCallbackWork(state)
+            }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(client) != 0
             logger.info("partitions revoked", metadata: ["kafka.partitions": "\(list.map(\.description))", "kafka.lost": "\(lost)"])
             if closing.load(ordering: .acquiring) {
-                buffer.append([.partitionsRevoked(list, lost: lost)])
+                unassign(client: client, partitions: partitions, cooperative: cooperative)
+                state.withLock { state in
+                    state.callbackEvents.append(.partitionsRevoked(list, lost: lost))
+                    updateCallbackWork(state)
+                }
             } else {
-                buffer.appendBarrierAndWait(.partitionsRevoked(list, lost: lost))
+                let copy = partitions.map { rd_kafka_topic_partition_list_copy($0) } ?? rd_kafka_topic_partition_list_new(0)
+                state.withLock { state in
+                    state.callbackEvents.append(.partitionsRevoked(list, lost: lost))
+                    if let stale = state.pendingRevoke { rd_kafka_topic_partition_list_destroy(stale) }
+                    state.pendingRevoke = copy
+                    state.pendingRevokeIsCooperative = cooperative
+                    state.pendingRevokeDelivered = false
+                    updateCallbackWork(state)
+                }
             }
-            let failure = cooperative
-                ? rd_kafka_incremental_unassign(client, partitions).map { KafkaError(consuming: $0) }
-                : KafkaError.nonZero(rd_kafka_assign(client, nil))
-            if let failure { logger.error("cannot unassign partitions", metadata: ["kafka.error": "\(failure)"]) }
         default:
             logger.error("rebalance failed", metadata: ["kafka.error": "\(KafkaError.Code(error).name)"])
-            if cooperative {
-                if let failure = rd_kafka_incremental_unassign(client, partitions) { rd_kafka_error_destroy(failure) }
-            } else {
-                rd_kafka_assign(client, nil)
-            }
+            unassign(client: client, partitions: partitions, cooperative: cooperative)
         }
+    }
+
+    private func unassign(client: OpaquePointer, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, cooperative: Bool) {
+        let failure = cooperative
+            ? rd_kafka_incremental_unassign(client, partitions).map { KafkaError(consuming: $0) }
+            : KafkaError.nonZero(rd_kafka_assign(client, nil))
+        if let failure { logger.error("cannot unassign partitions", metadata: ["kafka.error": "\(failure)"]) }
     }
 }
 

@@ -5,45 +5,29 @@ import ServiceLifecycle
 /// A Kafka consumer over librdkafka: a group member (``subscribe(topics:)``) or a plain reader
 /// (``assign(_:)``).
 ///
-/// A dedicated poll thread, started by the initialiser, polls librdkafka and hands records and rebalances to
-/// ``events`` in batches, in order. Exactly one task iterates ``events``. Offsets are stored explicitly
+/// The task iterating ``events`` receives records and rebalances in order; it polls librdkafka without blocking
+/// and sleeps while there is nothing to read (librdkafka's queue callback wakes it). Iterate ``events`` from one
+/// task, and keep iterating: rebalances are served through it, and a member that stops asking for events for
+/// `max.poll.interval.ms` leaves the group. Offsets are stored explicitly
 /// (``storeOffset(of:)``) once a record's processing is durable, and committed periodically (auto-commit of stored
 /// offsets) or by ``commit()``. ``close()`` leaves the group cleanly (LeaveGroup, so partitions move at once),
 /// commits stored offsets, and ends ``events``.
 public final class KafkaConsumer: Service, Sendable {
     private let client: RdKafkaClient
     private let context: ConsumerContext
-    private let pollThread: PollThread
+    private let closing = OnceOperation()
     public let configuration: KafkaConsumerConfiguration
 
     public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws {
         let context = ConsumerContext(configuration: configuration, logger: logger)
-        let client = try RdKafkaClient(
+        self.client = try RdKafkaClient(
             type: RD_KAFKA_CONSUMER, configuration: configuration.librdkafkaProperties(), context: context)
-        try KafkaError.check(rd_kafka_poll_set_consumer(client.handle), "route events to the consumer queue")
-        self.client = client
         self.context = context
         self.configuration = configuration
-        self.pollThread = PollThread(name: "kafka-consumer-poll") { thread in
-            while !thread.isStopRequested {
-                context.pollBatch(client: client.handle, timeout: 100)
-            }
-            context.closing.store(true, ordering: .releasing)
-            let error = rd_kafka_consumer_close(client.handle)
-            if error != RD_KAFKA_RESP_ERR_NO_ERROR {
-                context.logger.warning("consumer close failed", metadata: ["kafka.error": "\(KafkaError.Code(error).name)"])
-            }
-            context.buffer.finish()
-        }
-    }
-
-    deinit {
-        pollThread.requestStop()
-        context.buffer.release()
     }
 
     /// Records and rebalances, in order. Iterate it from one task only; it ends after ``close()``.
-    public var events: KafkaConsumerEvents { KafkaConsumerEvents(buffer: context.buffer) }
+    public var events: KafkaConsumerEvents { KafkaConsumerEvents(client: client, context: context) }
 
     /// Joins the group and subscribes to `topics`; assignments arrive as ``KafkaConsumerEvent/partitionsAssigned(_:)``.
     public func subscribe(topics: [String]) throws {
@@ -108,6 +92,14 @@ public final class KafkaConsumer: Service, Sendable {
         }
     }
 
+    /// The partitions currently assigned to this consumer.
+    public func assignment() throws -> [KafkaTopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        try KafkaError.check(rd_kafka_assignment(client.handle, &list), "assignment")
+        defer { if let list { rd_kafka_topic_partition_list_destroy(list) } }
+        return RdKafkaTopicPartitionList.partitions(of: list)
+    }
+
     /// Stops fetching from `partitions` until ``resume(_:)``; the consumer stays in the group.
     public func pause(_ partitions: [KafkaTopicPartition]) throws {
         try RdKafkaTopicPartitionList.with(partitions) { list in
@@ -144,13 +136,23 @@ public final class KafkaConsumer: Service, Sendable {
         try await client.partitionCount(topic: topic, timeout: timeout)
     }
 
-    /// Leaves the group (after committing stored offsets when auto-commit is on), ends ``events`` and destroys the
-    /// handle. The final revoke is delivered to ``events`` but not waited for: finish processing before closing.
+    /// Leaves the group (after committing stored offsets when auto-commit is on), ends ``events`` and stops
+    /// fetching. The final revoke is delivered to ``events`` but not waited for: finish processing before closing.
     /// Calling it again waits for the first call.
     public func close() async {
-        pollThread.requestStop()
-        context.buffer.release()
-        await pollThread.join()
+        await closing.run { [client, context] in
+            context.polling.withLock { _ in context.closing.store(true, ordering: .releasing) }
+            context.wake()
+            try? await client.runBlocking {
+                context.applyPendingRevoke(client: client.handle, force: true)
+                let error = rd_kafka_consumer_close(client.handle)
+                if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    context.logger.warning("consumer close failed", metadata: ["kafka.error": "\(KafkaError.Code(error).name)"])
+                }
+            }
+            context.state.withLock { $0.closed = true }
+            context.wake()
+        }
     }
 
     /// Runs until graceful shutdown, then closes the consumer.
@@ -160,27 +162,34 @@ public final class KafkaConsumer: Service, Sendable {
     }
 }
 
-/// The events of a ``KafkaConsumer``. Single-consumer: make one iterator.
+/// The events of a ``KafkaConsumer``. Single-consumer: iterate it from one task at a time.
 public struct KafkaConsumerEvents: AsyncSequence, Sendable {
     public typealias Element = KafkaConsumerEvent
-    let buffer: ConsumerEventBuffer
+    let client: RdKafkaClient
+    let context: ConsumerContext
 
-    public func makeAsyncIterator() -> Iterator { Iterator(buffer: buffer) }
+    public func makeAsyncIterator() -> Iterator { Iterator(client: client, context: context) }
 
     public struct Iterator: AsyncIteratorProtocol {
-        let buffer: ConsumerEventBuffer
+        let client: RdKafkaClient
+        let context: ConsumerContext
+        /// Events drained from librdkafka and not yet returned.
         private var batch: [KafkaConsumerEvent] = []
         private var index = 0
 
-        init(buffer: ConsumerEventBuffer) { self.buffer = buffer }
+        init(client: RdKafkaClient, context: ConsumerContext) {
+            self.client = client
+            self.context = context
+            batch.reserveCapacity(ConsumerContext.batchSize)
+        }
 
         /// The next event; `nil` once the consumer closed or the iterating task was cancelled.
         /// Asking for the next event acknowledges a ``KafkaConsumerEvent/partitionsRevoked(_:lost:)`` returned before.
         public mutating func next() async -> KafkaConsumerEvent? {
             if index == batch.count {
-                batch = await buffer.next()
+                batch.removeAll(keepingCapacity: true)
                 index = 0
-                if batch.isEmpty { return nil }
+                guard await context.nextEvents(client: client.handle, into: &batch) else { return nil }
             }
             defer { index += 1 }
             return batch[index]

@@ -8,20 +8,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// The consumer group. `nil` makes a consumer that only reads partitions given to ``KafkaConsumer/assign(_:)``
     /// and never commits.
     public var groupID: String?
-    /// Events the poll thread buffers ahead of the application; beyond this it stops polling until the
-    /// application catches up (a consumer that stops for `max.poll.interval.ms` leaves the group).
-    public var maximumBufferedEvents: Int
-    /// The most records handed over in one wake-up of the application's task.
-    public var maximumBatchSize: Int
 
-    public init(
-        client: KafkaClientConfiguration, groupID: String?, maximumBufferedEvents: Int = 10_000,
-        maximumBatchSize: Int = 1_000
-    ) {
+    public init(client: KafkaClientConfiguration, groupID: String?) {
         self.client = client
         self.groupID = groupID
-        self.maximumBufferedEvents = maximumBufferedEvents
-        self.maximumBatchSize = maximumBatchSize
     }
 
     public init(bootstrapServers: String, groupID: String?, properties: [String: String] = [:]) {

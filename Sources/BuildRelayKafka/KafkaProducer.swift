@@ -15,6 +15,7 @@ public final class KafkaProducer: Service, Sendable {
     private let client: RdKafkaClient
     private let context: ProducerContext
     private let pollThread: PollThread
+    private let topics = TopicHandleCache()
     public let configuration: KafkaProducerConfiguration
 
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
@@ -26,12 +27,14 @@ public final class KafkaProducer: Service, Sendable {
         self.client = client
         self.context = context
         self.configuration = configuration
+        let topics = self.topics
         self.pollThread = PollThread(name: "kafka-producer-poll") { thread in
             while !thread.isStopRequested {
                 if rd_kafka_poll(client.handle, 100) > 0 { context.deliveriesServed() }
             }
             rd_kafka_poll(client.handle, 0)
             context.deliveriesServed()
+            topics.destroyAll()
         }
     }
 
@@ -114,48 +117,53 @@ public final class KafkaProducer: Service, Sendable {
         await close()
     }
 
-    /// Calls `rd_kafka_produceva`; returns the error instead of throwing so callers can retry on a full queue.
+    /// Hands one record to librdkafka (which copies its bytes); returns the error instead of throwing so callers
+    /// can wait and retry on a full queue. Records without headers take librdkafka's plain `rd_kafka_produce`.
     private func produce(_ record: KafkaProducerRecord, opaque: UnsafeMutableRawPointer?) -> KafkaError? {
         guard !pollThread.isStopRequested else { return KafkaError(code: .destroyed, message: "producer is closed") }
-        var headers: OpaquePointer?
-        if !record.headers.isEmpty {
-            let list = rd_kafka_headers_new(record.headers.count)!
-            for header in record.headers {
-                var name = header.name
-                name.withUTF8 { name in
-                    withOptionalBytes(header.value) { value, count in
-                        _ = rd_kafka_header_add(list, name.baseAddress, name.count, value, count)
-                    }
+        guard let topic = topics.handle(for: record.topic, client: client.handle) else {
+            return KafkaError.invalidArgument("invalid topic name \(record.topic)")
+        }
+        let partition = record.partition ?? RD_KAFKA_PARTITION_UA
+        if record.headers.isEmpty {
+            let status = withOptionalBytes(record.key) { key, keyCount in
+                withOptionalBytes(record.value) { value, valueCount in
+                    rd_kafka_produce(topic, partition, RD_KAFKA_MSG_F_COPY, UnsafeMutableRawPointer(mutating: value), valueCount, key, keyCount, opaque)
                 }
             }
-            headers = list
+            return status == 0 ? nil : KafkaError(rd_kafka_last_error())
         }
-        let error: OpaquePointer? = record.topic.withCString { topic in
-            withOptionalBytes(record.key) { key, keyCount in
-                withOptionalBytes(record.value) { value, valueCount in
-                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { fields in
-                        var count = 0
-                        func add(_ type: rd_kafka_vtype_t, _ set: (inout rd_kafka_vu_t) -> Void) {
-                            var field = rd_kafka_vu_t()
-                            field.vtype = type
-                            set(&field)
-                            fields[count] = field
-                            count += 1
-                        }
-                        add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
-                        add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
-                        if let partition = record.partition { add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition } }
-                        if let value { add(RD_KAFKA_VTYPE_VALUE) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: value), size: valueCount) } }
-                        if let key { add(RD_KAFKA_VTYPE_KEY) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: key), size: keyCount) } }
-                        if let opaque { add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque } }
-                        if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
-                        return rd_kafka_produceva(client.handle, fields.baseAddress, count)
+        let headers = rd_kafka_headers_new(record.headers.count)!
+        for header in record.headers {
+            var name = header.name
+            name.withUTF8 { name in
+                withOptionalBytes(header.value) { value, count in
+                    _ = rd_kafka_header_add(headers, name.baseAddress, name.count, value, count)
+                }
+            }
+        }
+        let error: OpaquePointer? = withOptionalBytes(record.key) { key, keyCount in
+            withOptionalBytes(record.value) { value, valueCount in
+                withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { fields in
+                    func field(_ type: rd_kafka_vtype_t, _ set: (inout rd_kafka_vu_t) -> Void) -> rd_kafka_vu_t {
+                        var field = rd_kafka_vu_t()
+                        field.vtype = type
+                        set(&field)
+                        return field
                     }
+                    fields[0] = field(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = topic }
+                    fields[1] = field(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                    fields[2] = field(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition }
+                    fields[3] = field(RD_KAFKA_VTYPE_VALUE) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: value), size: valueCount) }
+                    fields[4] = field(RD_KAFKA_VTYPE_KEY) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: key), size: keyCount) }
+                    fields[5] = field(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers }
+                    fields[6] = field(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
+                    return rd_kafka_produceva(client.handle, fields.baseAddress, 7)
                 }
             }
         }
         guard let error else { return nil }
-        if let headers { rd_kafka_headers_destroy(headers) }  // ownership passes to librdkafka only on success
+        rd_kafka_headers_destroy(headers)  // ownership passes to librdkafka only on success
         return KafkaError(consuming: error)
     }
 }
@@ -166,5 +174,9 @@ private struct QueueFull: Error {}
 /// Calls `body` with the address and count of `bytes`, or `(nil, 0)` for `nil`.
 func withOptionalBytes<T>(_ bytes: [UInt8]?, _ body: (UnsafeRawPointer?, Int) -> T) -> T {
     guard let bytes else { return body(nil, 0) }
-    return bytes.withUnsafeBytes { body($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), $0.count) }
+    guard !bytes.isEmpty else { return body(UnsafeRawPointer(emptyPayload), 0) }  // empty, which Kafka tells from null
+    return bytes.withUnsafeBytes { body($0.baseAddress, $0.count) }
 }
+
+/// A valid address for zero-length keys and values. Never written; allocated once for the process.
+private nonisolated(unsafe) let emptyPayload = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)

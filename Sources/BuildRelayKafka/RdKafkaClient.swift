@@ -10,6 +10,9 @@ import Logging
 final class RdKafkaClient: @unchecked Sendable {
     let handle: OpaquePointer
     let context: RdKafkaClientContext
+    /// A consumer's queue (every event is routed to it), whose becoming non-empty wakes
+    /// ``ConsumerContext/queueBecameNonEmpty()``. `nil` for other clients.
+    let consumerQueue: OpaquePointer?
     private let blockingQueue: DispatchQueue
 
     convenience init(
@@ -31,9 +34,27 @@ final class RdKafkaClient: @unchecked Sendable {
         self.handle = handle
         self.context = context
         self.blockingQueue = DispatchQueue(label: "buildrelay.kafka.blocking")
+        if type == RD_KAFKA_CONSUMER, context is ConsumerContext {
+            let error = rd_kafka_poll_set_consumer(handle)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let queue = rd_kafka_queue_get_consumer(handle) else {
+                rd_kafka_destroy(handle)
+                throw KafkaError(error, message: "cannot route events to the consumer queue")
+            }
+            rd_kafka_queue_cb_event_enable(queue, { _, opaque in
+                guard let opaque else { return }
+                Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue().queueBecameNonEmpty()
+            }, Unmanaged.passUnretained(context).toOpaque())
+            self.consumerQueue = queue
+        } else {
+            self.consumerQueue = nil
+        }
     }
 
     deinit {
+        if let consumerQueue {
+            rd_kafka_queue_cb_event_enable(consumerQueue, nil, nil)
+            rd_kafka_queue_destroy(consumerQueue)
+        }
         rd_kafka_destroy(handle)
     }
 

@@ -11,7 +11,9 @@ struct ProducerConsumerTests {
         try cluster.createTopic(topic, partitions: 3)
         let producer = try makeProducer(cluster)
         let headers = [KafkaHeader(name: "content-type", string: "text/plain"), KafkaHeader(name: "empty", value: nil)]
-        let report = try await producer.send(KafkaProducerRecord(topic: topic, key: Array("k1".utf8), value: Array("hello".utf8), headers: headers))
+        let report = try await withDeadline(30, "send with headers") {
+            try await producer.send(KafkaProducerRecord(topic: topic, key: Array("k1".utf8), value: Array("hello".utf8), headers: headers))
+        }
         #expect(report.topic == topic)
         #expect(report.offset == 0)
 
@@ -181,4 +183,36 @@ func javaPartition(_ key: String, _ partitions: Int32) -> Int32 {
     h = h &* m
     h ^= h >> 15
     return Int32(bitPattern: h & 0x7fff_ffff) % partitions
+}
+
+extension ProducerConsumerTests {
+    @Test("send reports where each record was stored, with and without headers, and null versus empty values survive")
+    func sendReportsOffsetsForEveryRecordShape() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("shapes")
+        try cluster.createTopic(topic, partitions: 1)
+        let producer = try makeProducer(cluster)
+        let records = [
+            KafkaProducerRecord(topic: topic, partition: 0, value: Array("plain".utf8)),
+            KafkaProducerRecord(topic: topic, partition: 0, key: [], value: [], headers: [KafkaHeader(name: "h", string: "1")]),
+            KafkaProducerRecord(topic: topic, partition: 0, key: Array("tombstone".utf8), value: nil),
+        ]
+        var offsets: [Int64] = []
+        for record in records {
+            offsets.append(try await withDeadline(30, "send") { try await producer.send(record) }.offset)
+        }
+        #expect(offsets == [0, 1, 2])
+
+        let consumer = try makeConsumer(cluster, group: nil)
+        try consumer.assign([KafkaTopicPartition(topic: topic, partition: 0): .beginning])
+        let messages = try await withDeadline(30, "consume") { await consumer.events.collect { $0.count >= 3 } }
+        #expect(messages[0].key == nil)
+        #expect(messages[0].value == Array("plain".utf8))
+        #expect(messages[1].key == [])
+        #expect(messages[1].value == [])
+        #expect(messages[1].headers == [KafkaHeader(name: "h", string: "1")])
+        #expect(messages[2].value == nil)
+        await consumer.close()
+        await producer.close()
+    }
 }

@@ -118,3 +118,9 @@ final class EventRecorder: Sendable {
         await task.value
     }
 }
+
+final class LockedArray<Element: Sendable>: Sendable {
+    private let storage = Mutex<[Element]>([])
+    func append(_ element: Element) { storage.withLock { $0.append(element) } }
+    var values: [Element] { storage.withLock { $0 } }
+}

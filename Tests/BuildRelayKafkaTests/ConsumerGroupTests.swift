@@ -1,0 +1,122 @@
+import BuildRelayKafka
+import Foundation
+import Testing
+
+@Suite("Consumer groups on the mock cluster")
+struct ConsumerGroupTests {
+    @Test("a restarted member resumes exactly after the offsets its group committed")
+    func restartResumesAfterCommittedOffset() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("resume")
+        let group = uniqueName("group")
+        try cluster.createTopic(topic, partitions: 3)
+        let producer = try makeProducer(cluster)
+        try await producer.enqueue(contentsOf: (0..<300).map { KafkaProducerRecord(topic: topic, key: Array("k\($0)".utf8), value: Array("\($0)".utf8)) })
+        try await producer.flush(timeout: .seconds(30))
+
+        // First member: processes (stores) 120 records, commits, closes. It may have fetched more than that.
+        let first = try makeConsumer(cluster, group: group, properties: ["enable.auto.commit": "false"])
+        try first.subscribe(topics: [topic])
+        let processed = try await withDeadline(60, "first member") {
+            await first.events.collect { $0.count >= 120 }
+        }.prefix(120)
+        for message in processed { try first.storeOffset(of: message) }
+        try await first.commit()
+        var expectedNext: [KafkaTopicPartition: Int64] = [:]
+        for message in processed { expectedNext[message.topicPartition] = max(expectedNext[message.topicPartition] ?? 0, message.offset + 1) }
+        let committed = try await first.committedOffsets(expectedNext.keys.map { $0 })
+        for (partition, offset) in expectedNext { #expect(committed[partition] == offset) }
+        await first.close()
+
+        // Second member of the same group: gets exactly the records the first did not process.
+        let second = try makeConsumer(cluster, group: group)
+        try second.subscribe(topics: [topic])
+        let rest = try await withDeadline(60, "second member") { await second.events.collect { $0.count >= 180 } }
+        #expect(rest.count == 180)
+        let processedValues = Set(processed.map { String(decoding: $0.value!, as: UTF8.self) })
+        let restValues = Set(rest.map { String(decoding: $0.value!, as: UTF8.self) })
+        #expect(processedValues.isDisjoint(with: restValues))
+        #expect(processedValues.union(restValues).count == 300)
+        for (partition, offset) in expectedNext {
+            let firstOffset = rest.filter { $0.topicPartition == partition }.map(\.offset).min()
+            #expect(firstOffset == nil || firstOffset == offset, "\(partition) resumed at \(firstOffset ?? -1), committed \(offset)")
+        }
+        await second.close()
+        await producer.close()
+    }
+
+    @Test("two members split the partitions; when one closes the other gets them all, seeing revoke before the partitions go")
+    func membersSplitAndTakeOverPartitions() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("split")
+        let group = uniqueName("group")
+        try cluster.createTopic(topic, partitions: 12)
+
+        let first = try makeConsumer(cluster, group: group)
+        // While a revoke is being handled the partitions must still be assigned.
+        let revokedWhileAssigned = RevokeProbe()
+        let firstRecorder = EventRecorder(first) { event in
+            if case .partitionsRevoked(let partitions, let lost) = event, !lost {
+                let stillAssigned = (try? first.assignment()) ?? []
+                revokedWhileAssigned.record(Set(partitions).isSubset(of: Set(stillAssigned)))
+            }
+        }
+        try first.subscribe(topics: [topic])
+        try await firstRecorder.wait("first member assigned 12") { currentAssignment($0).count == 12 }
+
+        let second = try makeConsumer(cluster, group: group)
+        let secondRecorder = EventRecorder(second)
+        try second.subscribe(topics: [topic])
+        try await secondRecorder.wait("second member assigned") { !currentAssignment($0).isEmpty }
+        try await firstRecorder.wait("first member gives partitions up") { currentAssignment($0).count < 12 }
+        let firstShare = currentAssignment(firstRecorder)
+        let secondShare = currentAssignment(secondRecorder)
+        #expect(firstShare.isDisjoint(with: secondShare))
+        #expect(firstShare.count + secondShare.count == 12)
+        #expect(!firstShare.isEmpty)
+
+        await second.close()
+        try await firstRecorder.wait("first member takes all 12 back") { currentAssignment($0).count == 12 }
+        #expect(!firstRecorder.revoked.isEmpty)
+        #expect(firstRecorder.assigned.count >= 2)
+        #expect(revokedWhileAssigned.results.allSatisfy { $0 })
+        #expect(!revokedWhileAssigned.results.isEmpty)
+        await first.close()
+    }
+
+    @Test("a consumer closes cleanly while idle and its event sequence ends")
+    func closeEndsTheEventSequence() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("close")
+        try cluster.createTopic(topic, partitions: 1)
+        let consumer = try makeConsumer(cluster, group: uniqueName("group"))
+        try consumer.subscribe(topics: [topic])
+        let iteration = Task {
+            var count = 0
+            for await _ in consumer.events { count += 1 }
+            return count
+        }
+        try await Task.sleep(for: .seconds(1))
+        try await withDeadline(30, "close") { await consumer.close() }
+        _ = try await withDeadline(10, "end of events") { await iteration.value }
+    }
+}
+
+/// Replays assigned/revoked events into the current assignment (works for eager and cooperative rebalancing).
+func currentAssignment(_ recorder: EventRecorder) -> Set<KafkaTopicPartition> {
+    var current = Set<KafkaTopicPartition>()
+    for event in recorder.all {
+        switch event {
+        case .partitionsAssigned(let partitions): current.formUnion(partitions)
+        case .partitionsRevoked(let partitions, _): current.subtract(partitions)
+        default: break
+        }
+    }
+    return current
+}
+
+final class RevokeProbe: Sendable {
+    private let storage = LockedArray<Bool>()
+    func record(_ value: Bool) { storage.append(value) }
+    var results: [Bool] { storage.values }
+}

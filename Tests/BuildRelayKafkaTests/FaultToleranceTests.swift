@@ -1,0 +1,45 @@
+import BuildRelayKafka
+import Foundation
+import Testing
+
+@Suite("Idempotent producer under broker faults")
+struct FaultToleranceTests {
+    @Test("injected produce errors and a broker outage deliver every record exactly once")
+    func idempotentProducerDeliversExactlyOnceUnderFaults() async throws {
+        let cluster = try MockCluster(brokers: 1)
+        let topic = uniqueName("faults")
+        try cluster.createTopic(topic, partitions: 6)
+        let producer = try makeProducer(cluster, properties: ["linger.ms": "5", "retry.backoff.ms": "50"])
+        _ = try await producer.partitionCount(topic: topic)
+        func records(_ range: Range<Int>) -> [KafkaProducerRecord] {
+            range.map { KafkaProducerRecord(topic: topic, key: Array("k\($0 % 97)".utf8), value: Array("\($0)".utf8)) }
+        }
+
+        cluster.pushRequestErrors(.produce, [
+            .notLeaderForPartition, .requestTimedOut, .transport, .notEnoughReplicas,
+            .notLeaderForPartition, .requestTimedOut, .transport, .requestTimedOut,
+        ])
+        try await producer.enqueue(contentsOf: records(0..<1_000))
+        try await producer.flush(timeout: .seconds(60))
+
+        try cluster.setBrokerDown(1)
+        try await producer.enqueue(contentsOf: records(1_000..<2_000))
+        try await Task.sleep(for: .seconds(1))
+        try cluster.setBrokerUp(1)
+        cluster.pushRequestErrors(.produce, [.requestTimedOut, .transport, .notLeaderForPartition])
+        try await producer.enqueue(contentsOf: records(2_000..<3_000))
+        try await producer.flush(timeout: .seconds(60))
+        #expect(producer.failedDeliveries == 0)
+
+        let consumer = try makeConsumer(cluster, group: nil)
+        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Int32(6)).map { (KafkaTopicPartition(topic: topic, partition: $0), KafkaOffset.beginning) }))
+        let recorder = EventRecorder(consumer)
+        try await recorder.waitForMessages(3_000)
+        try await Task.sleep(for: .milliseconds(500))  // a duplicate would arrive after the 3,000th
+        let values = recorder.messages.map { String(decoding: $0.value!, as: UTF8.self) }
+        #expect(values.count == 3_000)
+        #expect(Set(values) == Set((0..<3_000).map(String.init)))
+        await consumer.close()
+        await producer.close()
+    }
+}

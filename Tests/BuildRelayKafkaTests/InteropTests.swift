@@ -1,0 +1,87 @@
+import BuildRelayKafka
+import Foundation
+import Testing
+
+@Suite("Interoperability with kcat and the broker command", .enabled(if: ProcessRunner.kcat != nil, "kcat is not installed (make test installs it with apt-get)"))
+struct InteropTests {
+    @Test("kcat produces keyed records to the embedded broker and our consumer reads them")
+    func kcatProducesWeConsume() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("from-kcat")
+        try cluster.createTopic(topic, partitions: 4)
+        let lines = (0..<200).map { "key-\($0):value-\($0)" }.joined(separator: "\n") + "\n"
+        let result = try ProcessRunner.run(try #require(ProcessRunner.kcat), ["-P", "-b", cluster.bootstrapServers, "-t", topic, "-K", ":"], input: Data(lines.utf8))
+        #expect(result.status == 0)
+
+        let consumer = try makeConsumer(cluster, group: uniqueName("group"))
+        try consumer.subscribe(topics: [topic])
+        let messages = try await withDeadline(60, "consume kcat records") { await consumer.events.collect { $0.count >= 200 } }
+        let pairs = Set(messages.map { "\(String(decoding: $0.key!, as: UTF8.self)):\(String(decoding: $0.value!, as: UTF8.self))" })
+        #expect(pairs == Set((0..<200).map { "key-\($0):value-\($0)" }))
+        await consumer.close()
+    }
+
+    @Test("our producer's records, keys and headers are read back by kcat")
+    func weProduceKcatConsumes() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("to-kcat")
+        try cluster.createTopic(topic, partitions: 4)
+        let producer = try makeProducer(cluster)
+        try await producer.enqueue(contentsOf: (0..<200).map {
+            KafkaProducerRecord(topic: topic, key: Array("key-\($0)".utf8), value: Array("value-\($0)".utf8), headers: [KafkaHeader(name: "n", string: "\($0)")])
+        })
+        try await producer.flush(timeout: .seconds(30))
+        await producer.close()
+
+        let result = try ProcessRunner.run(try #require(ProcessRunner.kcat), [
+            "-C", "-b", cluster.bootstrapServers, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k=%s;%h\n",
+        ])
+        #expect(result.status == 0)
+        let lines = Set(result.output.split(separator: "\n").map(String.init))
+        #expect(lines == Set((0..<200).map { "key-\($0)=value-\($0);n=\($0)" }))
+    }
+
+    @Test("`buildrelay broker` prints only the bootstrap list first, serves kcat, and exits 0 on SIGTERM")
+    func brokerCommandServesKcat() async throws {
+        let executable = try #require(ProcessRunner.buildrelay, "the buildrelay executable is built by `swift build --build-tests`")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["broker", "--brokers", "2", "--topic", "interop:3"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        let firstLine = try await withDeadline(30, "bootstrap line") {
+            var bytes: [UInt8] = []
+            while true {
+                let byte = try output.fileHandleForReading.read(upToCount: 1) ?? Data()
+                if byte.isEmpty || byte.first == UInt8(ascii: "\n") { break }
+                bytes.append(contentsOf: byte)
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let entries = firstLine.split(separator: ",")
+        #expect(entries.count == 2)
+        #expect(entries.allSatisfy { $0.hasPrefix("127.0.0.1:") && Int($0.dropFirst("127.0.0.1:".count)) != nil })
+
+        let kcat = try #require(ProcessRunner.kcat)
+        let metadata = try ProcessRunner.run(kcat, ["-L", "-b", firstLine])
+        #expect(metadata.status == 0)
+        #expect(metadata.output.contains("2 brokers:"))
+        for topic in ["build.commands", "build.status", "build.state", "build.commands.dlq"] {
+            #expect(metadata.output.contains("topic \"\(topic)\" with 12 partitions"))
+        }
+        #expect(metadata.output.contains("topic \"interop\" with 3 partitions"))
+
+        #expect(try ProcessRunner.run(kcat, ["-P", "-b", firstLine, "-t", "interop", "-p", "1"], input: Data("ping\n".utf8)).status == 0)
+        let echoed = try ProcessRunner.run(kcat, ["-C", "-b", firstLine, "-t", "interop", "-p", "1", "-o", "beginning", "-e", "-q"])
+        #expect(echoed.output == "ping\n")
+
+        process.terminate()  // SIGTERM
+        try await withDeadline(30, "broker exit") { process.waitUntilExit() }
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+    }
+}
