@@ -85,3 +85,17 @@ struct InteropTests {
         #expect(process.terminationStatus == 0)
     }
 }
+
+extension InteropTests {
+    @Test("the transport benchmark runs end to end at a tiny size (no thresholds), so it cannot rot")
+    func transportBenchmarkSmoke() async throws {
+        let buildrelay = try #require(ProcessRunner.buildrelay, "the buildrelay executable is built by `swift build --build-tests`")
+        let bench = URL(fileURLWithPath: buildrelay).deletingLastPathComponent().appendingPathComponent("buildrelay-bench").path
+        let result = try await withDeadline(120, "benchmark smoke run") {
+            try ProcessRunner.run(bench, ["transport", "--messages", "2000", "--partitions", "4", "--rounds", "1"])
+        }
+        #expect(result.status == 0)
+        #expect(result.output.contains("| produce |"))
+        #expect(result.output.contains("| consume |"))
+    }
+}
