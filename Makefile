@@ -11,12 +11,17 @@ BENCH_ARGS ?=
 
 all: build
 
-# System packages: librdkafka (headers + mock cluster) and kcat (interop tests, benchmark reference).
+# System packages: librdkafka (headers + mock cluster) and kcat (interop tests, benchmark reference);
+# Python's jsonschema validates schemas/ and what the code publishes.
 deps:
 	@if ! pkg-config --exists rdkafka 2>/dev/null || ! command -v kcat >/dev/null 2>&1; then \
 		echo "installing librdkafka-dev, kcat and pkg-config with apt-get"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq librdkafka-dev kcat pkg-config >/dev/null; \
+	fi
+	@if ! python3 -c "import jsonschema" 2>/dev/null; then \
+		echo "installing jsonschema with pip"; \
+		python3 -m pip install -q "jsonschema>=4.18"; \
 	fi
 
 build: deps

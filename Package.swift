@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "buildrelay", targets: ["buildrelay"]),
         .executable(name: "buildrelay-bench", targets: ["BuildRelayBench"]),
         .library(name: "BuildRelayKafka", targets: ["BuildRelayKafka"]),
+        .library(name: "BuildRelayCore", targets: ["BuildRelayCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -30,6 +31,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // BuildManager protocol, entities, errors, command and event codecs. Never imports Kafka.
+        .target(name: "BuildRelayCore"),
         .executableTarget(
             name: "buildrelay",
             dependencies: [
@@ -46,6 +49,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "BuildRelayCoreTests",
+            dependencies: ["BuildRelayCore"]
         ),
         .testTarget(
             name: "BuildRelayKafkaTests",

@@ -1,0 +1,45 @@
+/// A classified build failure: what the `error` of a `failed` status event carries.
+///
+/// A `struct` with a ``Code`` so that new codes never break callers.
+public struct BuildError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Who has to act.
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// The caller: a bad command, an unknown queue, bad credentials or permissions in the configuration.
+        case user
+        /// BuildRelay or its host: a crash, a timeout of its own, a local process that could not start.
+        case infra
+        /// The CI provider or another service BuildRelay depends on: 5xx, timeouts, malformed answers.
+        case dependency
+    }
+
+    public struct Code: RawRepresentable, Sendable, Hashable {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let invalidCommand = Code(rawValue: "invalid-command")
+        public static let unknownQueue = Code(rawValue: "unknown-queue")
+        public static let unclassified = Code(rawValue: "unclassified")
+        public static let cancelledOutsideBuildRelay = Code(rawValue: "cancelled-outside-buildrelay")
+        public static let maximumDurationExceeded = Code(rawValue: "maximum-duration-exceeded")
+        public static let retriesExhausted = Code(rawValue: "retries-exhausted")
+        public static let workerStopped = Code(rawValue: "worker-stopped")
+        public static let interrupted = Code(rawValue: "interrupted")
+        public static let providerError = Code(rawValue: "provider-error")
+    }
+
+    public var code: Code
+    public var kind: Kind
+    /// Whether trying the same call again may succeed.
+    public var isRetryable: Bool
+    /// Readable, and free of secrets.
+    public var message: String
+
+    public init(code: Code, kind: Kind, isRetryable: Bool, message: String) {
+        self.code = code
+        self.kind = kind
+        self.isRetryable = isRetryable
+        self.message = message
+    }
+
+    public var description: String { "\(kind.rawValue)\(isRetryable ? " (retryable)" : ""): \(message)" }
+}

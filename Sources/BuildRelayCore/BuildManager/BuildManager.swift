@@ -1,0 +1,32 @@
+/// A CI system, as the worker drives it: start a build, ask how it is doing, cancel it.
+///
+/// ## Implementation guidance
+/// Every implementation (one per vendor, named `<Vendor>BuildManager`) must guarantee:
+/// - **`trigger` returns promptly** with the new build's ``BuildID`` and ``BuildStatus/accepted``, unless it already
+///   knows a terminal outcome (then it returns that status and the worker skips the first poll). It receives the
+///   request id so that a provider able to look builds up by it makes a retried trigger start no second build.
+/// - **`status` may be slow** (a provider round trip). It reports ``BuildStatus/unknown`` for anything it does not
+///   recognise; the worker keeps polling and never assumes an unknown status is terminal. Metadata it returns
+///   (e.g. `url`) is merged into events, provider keys winning.
+/// - **`cancel` returns promptly** once the provider accepted the request; the build's `cancelled` status is
+///   observed through `status` later. Cancelling a terminal build is a no-op, not an error.
+/// - **Concurrency-safe**: the worker calls any method from many tasks at once.
+/// - **Recovers from transient connectivity failures itself** (retrying idempotent reads, honouring
+///   `Retry-After`), and keeps only transient local state: any worker may poll or cancel a build another worker
+///   triggered, after a takeover.
+/// - **Plain errors**: throw errors that describe what happened; the worker classifies them with
+///   ``BuildErrorClassifier`` (a ``BuildError`` thrown by the provider keeps the kind it states).
+/// - **`close()`** releases resources and is idempotent; every other call after it throws.
+public protocol BuildManager: Sendable {
+    /// Starts a build of `changes` (in order) on `queue`.
+    func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus)
+
+    /// The build's current status and what the provider reports about it.
+    func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata)
+
+    /// Asks the provider to cancel the build.
+    func cancel(_ build: BuildID) async throws
+
+    /// Releases the manager's resources. Idempotent.
+    func close() async throws
+}

@@ -1,0 +1,12 @@
+/// A command from `build.commands`.
+public enum BuildCommand: Sendable, Hashable {
+    case trigger(TriggerCommand)
+    case cancel(CancelCommand)
+
+    public var requestID: RequestID {
+        switch self {
+        case .trigger(let command): command.requestID
+        case .cancel(let command): command.requestID
+        }
+    }
+}

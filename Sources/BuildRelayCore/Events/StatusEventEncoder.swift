@@ -1,0 +1,63 @@
+/// Writes status events as CloudEvents 1.0 in structured mode, byte for byte in a fixed shape: members in a fixed
+/// order, metadata keys sorted, no insignificant whitespace. The same event always encodes to the same bytes.
+public struct StatusEventEncoder: Sendable {
+    /// The Kafka `content-type` header of a `build.status` record.
+    public static let contentType = "application/cloudevents+json; charset=UTF-8"
+    public static let eventType = "dev.buildrelay.build.status.v1"
+
+    /// `buildrelay://<consumer group id>`.
+    public var source: String
+
+    public init(groupID: String) {
+        self.source = "buildrelay://\(groupID)"
+    }
+
+    public func encode(_ event: StatusEvent) -> [UInt8] {
+        var out = JSONWriter(capacity: 512 + event.metadata.entries.count * 64)
+        out.raw(#"{"specversion":"1.0","id":"#)
+        out.string(event.id)
+        out.raw(#","source":"#)
+        out.string(source)
+        out.raw(#","type":""#)
+        out.raw(Self.eventType)
+        out.raw(#"","subject":"#)
+        out.string(event.requestID.rawValue)
+        out.raw(#","time":""#)
+        out.timestamp(milliseconds: event.timeMilliseconds)
+        out.raw(#"","datacontenttype":"application/json","traceparent":"#)
+        out.string(event.traceparent)
+        out.raw(#","data":{"requestId":"#)
+        out.string(event.requestID.rawValue)
+        out.raw(#","queue":"#)
+        out.string(event.queue)
+        out.raw(#","buildId":"#)
+        if let buildID = event.buildID { out.string(buildID.rawValue) } else { out.raw("null") }
+        out.raw(#","status":""#)
+        out.raw(event.status.rawValue)
+        out.raw(#"","previousStatus":""#)
+        out.raw(event.previousStatus.rawValue)
+        out.raw(#"","sequence":"#)
+        out.raw(String(event.sequence))
+        out.raw(#","metadata":{"#)
+        for (position, key) in event.metadata.entries.keys.sorted().enumerated() {
+            if position > 0 { out.raw(",") }
+            out.string(key)
+            out.raw(":")
+            out.string(event.metadata.entries[key]!)
+        }
+        out.raw(#"},"error":"#)
+        if let error = event.error {
+            out.raw(#"{"kind":""#)
+            out.raw(error.kind.rawValue)
+            out.raw(#"","retryable":"#)
+            out.raw(error.isRetryable ? "true" : "false")
+            out.raw(#","message":"#)
+            out.string(error.message)
+            out.raw("}")
+        } else {
+            out.raw("null")
+        }
+        out.raw("}}")
+        return out.bytes
+    }
+}
