@@ -51,8 +51,6 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
         var pendingRevokeDelivered = false
         /// The parked application task.
         var waiter: CheckedContinuation<Void, Never>?
-        /// The queue got an element while nobody was parked.
-        var signalled = false
         /// `rd_kafka_consumer_close` returned: the event sequence ends after `callbackEvents`.
         var closed = false
     }
@@ -64,6 +62,10 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
     let closing = Atomic<Bool>(false)
     /// Set while `state` has callback events or a revocation to apply: lets the record path skip the `state` lock.
     let hasCallbackWork = Atomic<Bool>(false)
+    /// Set while the application task is parked: the queue callback does nothing otherwise. librdkafka calls it on
+    /// every empty-to-non-empty transition, under its queue lock, which for a consumer as fast as the fetcher is
+    /// nearly every record.
+    let parked = Atomic<Bool>(false)
 
     init(configuration: KafkaConsumerConfiguration, logger: Logger) {
         super.init(logger: logger, onStatistics: configuration.client.onStatistics)
@@ -85,18 +87,12 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
         }
     }
 
-    /// Wakes the application when the consumer queue gets an element; installed with
-    /// `rd_kafka_queue_cb_event_enable`. Runs on librdkafka's threads: no librdkafka calls here.
+    /// Wakes the parked application when the consumer queue gets an element; installed with
+    /// `rd_kafka_queue_cb_event_enable`. Runs on librdkafka's threads, under the queue's lock: no librdkafka calls,
+    /// and only an atomic load unless the application is parked.
     func queueBecameNonEmpty() {
-        let waiter = state.withLock { state in
-            guard let waiter = state.waiter else {
-                state.signalled = true
-                return nil as CheckedContinuation<Void, Never>?
-            }
-            state.waiter = nil
-            return waiter
-        }
-        waiter?.resume()
+        guard parked.load(ordering: .acquiring) else { return }
+        wake()
     }
 
     // MARK: Application side
@@ -110,7 +106,7 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
     /// Records are drained with non-blocking polls, stopping where a rebalance was served, so events stay in the
     /// order librdkafka produced them. A revocation returned by an earlier call is applied first: asking for more
     /// events is how the application says it is done with the revoked partitions.
-    func nextEvents(client: OpaquePointer, into events: inout [KafkaConsumerEvent]) async -> Bool {
+    func nextEvents(client: OpaquePointer, queue: OpaquePointer, into events: inout [KafkaConsumerEvent]) async -> Bool {
         while true {
             if hasCallbackWork.load(ordering: .acquiring) {
                 applyPendingRevoke(client: client)
@@ -125,7 +121,7 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
                 continue
             case .empty, .closing:
                 if state.withLock({ $0.closed && $0.callbackEvents.isEmpty }) { return false }
-                await park()
+                await park(queue: queue)
             }
         }
     }
@@ -174,19 +170,25 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
     }
 
     /// Suspends until the queue gets an element, a callback event arrives, the consumer closes, or the task is
-    /// cancelled. Returns at once if the queue was signalled since the last poll found it empty.
-    private func park() async {
+    /// cancelled.
+    ///
+    /// The task announces itself (`parked`) and then looks at the queue once more: an element enqueued before the
+    /// announcement was visible fired a callback that did nothing, and this second look catches it. One enqueued
+    /// after it sees `parked` (its callback runs under the queue lock this look also takes).
+    private func park(queue: OpaquePointer) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state in
-                    if state.signalled || state.closed || !state.callbackEvents.isEmpty || Task.isCancelled {
-                        state.signalled = false
-                        return true
-                    }
+                    if state.closed || !state.callbackEvents.isEmpty || Task.isCancelled { return true }
                     state.waiter = continuation
+                    parked.store(true, ordering: .releasing)
                     return false
                 }
-                if resumeNow { continuation.resume() }
+                if resumeNow {
+                    continuation.resume()
+                } else if rd_kafka_queue_length(queue) > 0 {
+                    wake()
+                }
             }
         } onCancel: {
             wake()
@@ -197,6 +199,7 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
     func wake() {
         let waiter = state.withLock { state in
             defer { state.waiter = nil }
+            parked.store(false, ordering: .releasing)
             return state.waiter
         }
         waiter?.resume()

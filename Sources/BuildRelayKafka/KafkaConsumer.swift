@@ -189,7 +189,9 @@ public struct KafkaConsumerEvents: AsyncSequence, Sendable {
             if index == batch.count {
                 batch.removeAll(keepingCapacity: true)
                 index = 0
-                guard await context.nextEvents(client: client.handle, into: &batch) else { return nil }
+                guard let queue = client.consumerQueue,
+                      await context.nextEvents(client: client.handle, queue: queue, into: &batch)
+                else { return nil }
             }
             defer { index += 1 }
             return batch[index]

@@ -216,3 +216,26 @@ extension ProducerConsumerTests {
         await producer.close()
     }
 }
+
+extension ProducerConsumerTests {
+    @Test("an idle consumer wakes for every record, when records arrive one at a time")
+    func idleConsumerWakesForEachRecord() async throws {
+        let cluster = try MockCluster()
+        let topic = uniqueName("trickle")
+        try cluster.createTopic(topic, partitions: 2)
+        let producer = try makeProducer(cluster, properties: ["linger.ms": "0"])
+        // The embedded broker answers a fetch only after fetch.wait.max.ms, even when a record arrives sooner.
+        let consumer = try makeConsumer(cluster, group: uniqueName("group"), properties: ["fetch.wait.max.ms": "10"])
+        try consumer.subscribe(topics: [topic])
+        let recorder = EventRecorder(consumer)
+        try await recorder.wait("assignment") { !currentAssignment($0).isEmpty }
+        for index in 1...30 {
+            _ = try await producer.send(KafkaProducerRecord(topic: topic, key: Array("k\(index)".utf8), value: Array("\(index)".utf8)))
+            // The consumer has drained everything before and parked; this record must wake it.
+            try await recorder.waitForMessages(index, seconds: 20)
+        }
+        #expect(recorder.messages.map { String(decoding: $0.value!, as: UTF8.self) }.sorted() == (1...30).map(String.init).sorted())
+        await consumer.close()
+        await producer.close()
+    }
+}
