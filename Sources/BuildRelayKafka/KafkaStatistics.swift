@@ -15,8 +15,11 @@ public struct KafkaStatistics: Sendable {
     public struct Partition: Sendable, Hashable {
         public var topic: String
         public var partition: Int32
-        /// Records between the consumer's position and the high watermark; `nil` when not consuming.
+        /// Records between the group's committed offset and the high watermark; `nil` when unknown (nothing
+        /// committed yet, or not consuming).
         public var consumerLag: Int64?
+        /// Records between the offset stored for the next commit and the high watermark; `nil` when unknown.
+        public var consumerLagStored: Int64?
         public var committedOffset: Int64?
         public var highWatermark: Int64?
     }
@@ -42,6 +45,7 @@ public struct KafkaStatistics: Sendable {
                 return Partition(
                     topic: topic.topic, partition: partition.partition,
                     consumerLag: partition.consumer_lag.flatMap { $0 >= 0 ? $0 : nil },
+                    consumerLagStored: partition.consumer_lag_stored.flatMap { $0 >= 0 ? $0 : nil },
                     committedOffset: partition.committed_offset.flatMap { $0 >= 0 ? $0 : nil },
                     highWatermark: partition.hi_offset.flatMap { $0 >= 0 ? $0 : nil })
             }
@@ -70,6 +74,7 @@ public struct KafkaStatistics: Sendable {
     private struct PartitionDocument: Decodable {
         var partition: Int32
         var consumer_lag: Int64?
+        var consumer_lag_stored: Int64?
         var committed_offset: Int64?
         var hi_offset: Int64?
     }
