@@ -11,7 +11,8 @@ import ServiceLifecycle
 /// `max.poll.interval.ms` leaves the group. Offsets are stored explicitly
 /// (``storeOffset(of:)``) once a record's processing is durable, and committed periodically (auto-commit of stored
 /// offsets) or by ``commit()``. ``close()`` leaves the group cleanly (LeaveGroup, so partitions move at once),
-/// commits stored offsets, and ends ``events``.
+/// commits stored offsets, and ends ``events``. Close consumers: one released without `close` is closed by
+/// `rd_kafka_destroy` on whatever thread releases it last, which blocks that thread.
 public final class KafkaConsumer: Service, Sendable {
     private let client: RdKafkaClient
     private let context: ConsumerContext

@@ -10,7 +10,8 @@ import ServiceLifecycle
 ///
 /// Both wait (without blocking a thread) while librdkafka's queue is full. Delivery reports are served by a
 /// dedicated poll thread started by the initialiser; ``close(timeout:)`` (or ``run()`` ending on graceful
-/// shutdown) flushes, stops that thread and destroys the handle. Safe to use from any task.
+/// shutdown) flushes, stops that thread and destroys the handle; a producer released without `close` discards what
+/// was not delivered yet. Safe to use from any task.
 public final class KafkaProducer: Service, Sendable {
     private let client: RdKafkaClient
     private let context: ProducerContext

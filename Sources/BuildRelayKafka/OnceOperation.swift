@@ -40,6 +40,4 @@ final class OnceOperation: Sendable {
         }
         for waiter in waiters { waiter.resume() }
     }
-
-    var hasStarted: Bool { state.withLock { if case .idle = $0 { false } else { true } } }
 }

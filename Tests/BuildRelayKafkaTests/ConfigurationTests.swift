@@ -42,9 +42,7 @@ struct ConfigurationTests {
 
     @Test("librdkafka's statistics reach onStatistics with consumer lag per partition and broker states")
     func statisticsAreParsedAndDelivered() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("stats")
-        try cluster.createTopic(topic, partitions: 2)
+        let (cluster, topic) = try clusterWithTopic("stats", partitions: 2)
         let producer = try makeProducer(cluster)
         try await producer.enqueue(contentsOf: (0..<50).map { KafkaProducerRecord(topic: topic, partition: Int32($0 % 2), value: Array("\($0)".utf8)) })
         try await producer.flush(timeout: .seconds(30))
@@ -81,9 +79,7 @@ struct ConfigurationTests {
 extension ConfigurationTests {
     @Test("closing producers and consumers releases their librdkafka instances and threads")
     func closedClientsReleaseTheirThreads() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("lifecycle")
-        try cluster.createTopic(topic, partitions: 1)
+        let (cluster, topic) = try clusterWithTopic("lifecycle", partitions: 1)
         func threadCount() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0 }
         func cycle() async throws {
             let producer = try makeProducer(cluster)

@@ -86,9 +86,7 @@ struct ConsumerGroupTests {
 
     @Test("a consumer closes cleanly while idle and its event sequence ends")
     func closeEndsTheEventSequence() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("close")
-        try cluster.createTopic(topic, partitions: 1)
+        let (cluster, topic) = try clusterWithTopic("close", partitions: 1)
         let consumer = try makeConsumer(cluster, group: uniqueName("group"))
         try consumer.subscribe(topics: [topic])
         let iteration = Task {

@@ -6,9 +6,7 @@ import Testing
 struct FaultToleranceTests {
     @Test("injected produce errors and a broker outage deliver every record exactly once")
     func idempotentProducerDeliversExactlyOnceUnderFaults() async throws {
-        let cluster = try MockCluster(brokers: 1)
-        let topic = uniqueName("faults")
-        try cluster.createTopic(topic, partitions: 6)
+        let (cluster, topic) = try clusterWithTopic("faults", partitions: 6, brokers: 1)
         let producer = try makeProducer(cluster, properties: ["linger.ms": "5", "retry.backoff.ms": "50"])
         _ = try await producer.partitionCount(topic: topic)
         func records(_ range: Range<Int>) -> [KafkaProducerRecord] {

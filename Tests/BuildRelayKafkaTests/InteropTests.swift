@@ -6,9 +6,7 @@ import Testing
 struct InteropTests {
     @Test("kcat produces keyed records to the embedded broker and our consumer reads them")
     func kcatProducesWeConsume() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("from-kcat")
-        try cluster.createTopic(topic, partitions: 4)
+        let (cluster, topic) = try clusterWithTopic("from-kcat", partitions: 4)
         let lines = (0..<200).map { "key-\($0):value-\($0)" }.joined(separator: "\n") + "\n"
         let result = try ProcessRunner.run(try #require(ProcessRunner.kcat), ["-P", "-b", cluster.bootstrapServers, "-t", topic, "-K", ":"], input: Data(lines.utf8))
         #expect(result.status == 0)
@@ -23,9 +21,7 @@ struct InteropTests {
 
     @Test("our producer's records, keys and headers are read back by kcat")
     func weProduceKcatConsumes() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("to-kcat")
-        try cluster.createTopic(topic, partitions: 4)
+        let (cluster, topic) = try clusterWithTopic("to-kcat", partitions: 4)
         let producer = try makeProducer(cluster)
         try await producer.enqueue(contentsOf: (0..<200).map {
             KafkaProducerRecord(topic: topic, key: Array("key-\($0)".utf8), value: Array("value-\($0)".utf8), headers: [KafkaHeader(name: "n", string: "\($0)")])

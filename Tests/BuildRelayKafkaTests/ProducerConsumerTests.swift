@@ -6,9 +6,7 @@ import Testing
 struct ProducerConsumerTests {
     @Test("a record round-trips with its key, value and headers")
     func roundTripKeepsKeyValueAndHeaders() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("round-trip")
-        try cluster.createTopic(topic, partitions: 3)
+        let (cluster, topic) = try clusterWithTopic("round-trip", partitions: 3)
         let producer = try makeProducer(cluster)
         let headers = [KafkaHeader(name: "content-type", string: "text/plain"), KafkaHeader(name: "empty", value: nil)]
         let report = try await withDeadline(30, "send with headers") {
@@ -36,9 +34,7 @@ struct ProducerConsumerTests {
 extension ProducerConsumerTests {
     @Test("10,000 keyed records across 12 partitions arrive once each, in order per partition")
     func tenThousandRecordsNoneLostNoneDuplicated() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("many")
-        try cluster.createTopic(topic, partitions: 12)
+        let (cluster, topic) = try clusterWithTopic("many", partitions: 12)
         let producer = try makeProducer(cluster)
         let count = 10_000
         try await producer.enqueue(contentsOf: (0..<count).map {
@@ -67,9 +63,7 @@ extension ProducerConsumerTests {
 
     @Test("the default partitioner is Java's murmur2: a key lands where a Java client puts it")
     func keysArePartitionedLikeJavaClients() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("murmur")
-        try cluster.createTopic(topic, partitions: 12)
+        let (cluster, topic) = try clusterWithTopic("murmur", partitions: 12)
         let producer = try makeProducer(cluster)
         // Expected partitions from Kafka's Java `Utils.murmur2` (toPositive(murmur2(key)) % 12).
         let expected: [String: Int32] = ["req-1": javaPartition("req-1", 12), "req-7f3a": javaPartition("req-7f3a", 12), "a": javaPartition("a", 12)]
@@ -82,9 +76,7 @@ extension ProducerConsumerTests {
 
     @Test("a record for a partition that does not exist fails its send instead of hanging")
     func deliveryFailureSurfacesAsError() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("small")
-        try cluster.createTopic(topic, partitions: 2)
+        let (cluster, topic) = try clusterWithTopic("small", partitions: 2)
         let producer = try makeProducer(cluster, properties: ["message.timeout.ms": "3000"])
         _ = try await producer.partitionCount(topic: topic)
         await #expect(throws: KafkaError.self) {
@@ -97,9 +89,7 @@ extension ProducerConsumerTests {
 
     @Test("a record larger than message.max.bytes is refused with MSG_SIZE_TOO_LARGE")
     func oversizeRecordIsRefused() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("size")
-        try cluster.createTopic(topic, partitions: 1)
+        let (cluster, topic) = try clusterWithTopic("size", partitions: 1)
         let producer = try makeProducer(cluster, properties: ["message.max.bytes": "10000"])
         #expect(producer.configuration.client.maximumMessageBytes == 10_000)
         let error = await #expect(throws: KafkaError.self) {
@@ -111,9 +101,7 @@ extension ProducerConsumerTests {
 
     @Test("enqueue waits for room when librdkafka's queue is full, and loses nothing")
     func enqueueWaitsForQueueSpace() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("full")
-        try cluster.createTopic(topic, partitions: 4)
+        let (cluster, topic) = try clusterWithTopic("full", partitions: 4)
         let producer = try makeProducer(cluster, properties: ["queue.buffering.max.messages": "100"])
         try await producer.enqueue(contentsOf: (0..<5_000).map { KafkaProducerRecord(topic: topic, value: Array("\($0)".utf8)) })
         try await producer.flush(timeout: .seconds(30))
@@ -130,9 +118,7 @@ extension ProducerConsumerTests {
 
     @Test("pausing a partition stops its records until it is resumed")
     func pauseAndResume() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("pause")
-        try cluster.createTopic(topic, partitions: 1)
+        let (cluster, topic) = try clusterWithTopic("pause", partitions: 1)
         let producer = try makeProducer(cluster)
         let partition = KafkaTopicPartition(topic: topic, partition: 0)
         _ = try await producer.send(KafkaProducerRecord(topic: topic, partition: 0, value: Array("before".utf8)))
@@ -188,9 +174,7 @@ func javaPartition(_ key: String, _ partitions: Int32) -> Int32 {
 extension ProducerConsumerTests {
     @Test("send reports where each record was stored, with and without headers, and null versus empty values survive")
     func sendReportsOffsetsForEveryRecordShape() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("shapes")
-        try cluster.createTopic(topic, partitions: 1)
+        let (cluster, topic) = try clusterWithTopic("shapes", partitions: 1)
         let producer = try makeProducer(cluster)
         let records = [
             KafkaProducerRecord(topic: topic, partition: 0, value: Array("plain".utf8)),
@@ -220,9 +204,7 @@ extension ProducerConsumerTests {
 extension ProducerConsumerTests {
     @Test("an idle consumer wakes for every record, when records arrive one at a time")
     func idleConsumerWakesForEachRecord() async throws {
-        let cluster = try MockCluster()
-        let topic = uniqueName("trickle")
-        try cluster.createTopic(topic, partitions: 2)
+        let (cluster, topic) = try clusterWithTopic("trickle", partitions: 2)
         let producer = try makeProducer(cluster, properties: ["linger.ms": "0"])
         // The embedded broker answers a fetch only after fetch.wait.max.ms, even when a record arrives sooner.
         let consumer = try makeConsumer(cluster, group: uniqueName("group"), properties: ["fetch.wait.max.ms": "10"])

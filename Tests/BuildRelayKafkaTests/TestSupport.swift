@@ -16,6 +16,14 @@ let fastGroupProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms"
 
 func uniqueName(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8))" }
 
+/// A fresh in-process cluster with one topic named after `prefix`.
+func clusterWithTopic(_ prefix: String, partitions: Int, brokers: Int = 1) throws -> (MockCluster, String) {
+    let cluster = try MockCluster(brokers: brokers)
+    let topic = uniqueName(prefix)
+    try cluster.createTopic(topic, partitions: partitions)
+    return (cluster, topic)
+}
+
 func makeProducer(_ cluster: MockCluster, properties: [String: String] = [:]) throws -> KafkaProducer {
     try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers, properties: properties), logger: testLogger("producer"))
 }
