@@ -29,7 +29,7 @@ build: deps
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-xctest  # Swift Testing only: no empty XCTest summary
 
 run: build
 	$(SWIFT) run --skip-build buildrelay demo
