@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "buildrelay-bench", targets: ["BuildRelayBench"]),
         .library(name: "BuildRelayKafka", targets: ["BuildRelayKafka"]),
         .library(name: "BuildRelayCore", targets: ["BuildRelayCore"]),
+        .library(name: "BuildRelayProviders", targets: ["BuildRelayProviders"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -33,6 +34,8 @@ let package = Package(
         ),
         // BuildManager protocol, entities, errors, command and event codecs. Never imports Kafka.
         .target(name: "BuildRelayCore"),
+        // One folder per CI provider, each a BuildManager.
+        .target(name: "BuildRelayProviders", dependencies: ["BuildRelayCore"]),
         .executableTarget(
             name: "buildrelay",
             dependencies: [
@@ -53,6 +56,10 @@ let package = Package(
         .testTarget(
             name: "BuildRelayCoreTests",
             dependencies: ["BuildRelayCore"]
+        ),
+        .testTarget(
+            name: "BuildRelayProvidersTests",
+            dependencies: ["BuildRelayCore", "BuildRelayProviders"]
         ),
         .testTarget(
             name: "BuildRelayKafkaTests",

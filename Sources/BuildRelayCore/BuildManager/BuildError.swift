@@ -25,6 +25,8 @@ public struct BuildError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let workerStopped = Code(rawValue: "worker-stopped")
         public static let interrupted = Code(rawValue: "interrupted")
         public static let providerError = Code(rawValue: "provider-error")
+        public static let unknownBuild = Code(rawValue: "unknown-build")
+        public static let managerClosed = Code(rawValue: "manager-closed")
     }
 
     public var code: Code
@@ -42,4 +44,13 @@ public struct BuildError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(kind.rawValue)\(isRetryable ? " (retryable)" : ""): \(message)" }
+
+    /// The provider has no build with this id (or the id is not one of its ids).
+    public static func unknownBuild(_ build: BuildID) -> BuildError {
+        BuildError(code: .unknownBuild, kind: .dependency, isRetryable: false, message: "the provider has no build \(build)")
+    }
+
+    /// A call on a ``BuildManager`` after its `close()`.
+    public static let managerClosed = BuildError(
+        code: .managerClosed, kind: .infra, isRetryable: false, message: "the build manager is closed")
 }

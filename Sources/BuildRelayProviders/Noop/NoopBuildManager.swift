@@ -1,0 +1,30 @@
+import BuildRelayCore
+
+/// A provider that builds nothing: every trigger has already `succeeded`. For measuring BuildRelay itself.
+public struct NoopBuildManager: BuildManager {
+    private static let prefix = "noop-"
+    private let closed = ClosedState()
+
+    public init() {}
+
+    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
+        try closed.checkOpen()
+        return (BuildID(Self.prefix + requestID.rawValue), .succeeded)
+    }
+
+    public func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+        try closed.checkOpen()
+        guard build.rawValue.hasPrefix(Self.prefix) else { throw BuildError.unknownBuild(build) }
+        return (.succeeded, [:])
+    }
+
+    /// Every noop build is terminal, so cancelling is a no-op.
+    public func cancel(_ build: BuildID) async throws {
+        try closed.checkOpen()
+        guard build.rawValue.hasPrefix(Self.prefix) else { throw BuildError.unknownBuild(build) }
+    }
+
+    public func close() async throws {
+        closed.close()
+    }
+}

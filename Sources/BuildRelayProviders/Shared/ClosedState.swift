@@ -1,0 +1,16 @@
+import BuildRelayCore
+import Synchronization
+
+/// Tracks a ``BuildManager``'s `close()`: `close` is idempotent, and every other call after it throws.
+final class ClosedState: Sendable {
+    private let closed = Atomic<Bool>(false)
+
+    /// Throws ``BuildError/managerClosed`` once the manager is closed.
+    func checkOpen() throws {
+        if closed.load(ordering: .acquiring) { throw BuildError.managerClosed }
+    }
+
+    func close() {
+        closed.store(true, ordering: .releasing)
+    }
+}
