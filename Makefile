@@ -38,8 +38,7 @@ broker: build
 	$(SWIFT) run --skip-build buildrelay broker
 
 bench: deps
-	$(SWIFT) build -c release --product buildrelay-bench
-	$(SWIFT) build -c release --product buildrelay
+	$(SWIFT) build -c release  # both executables: the benchmark starts `buildrelay broker`
 	.build/release/buildrelay-bench $(BENCH_ARGS)
 
 clean:

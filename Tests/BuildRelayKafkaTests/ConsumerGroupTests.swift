@@ -118,3 +118,33 @@ final class RevokeProbe: Sendable {
     func record(_ value: Bool) { storage.append(value) }
     var results: [Bool] { storage.values }
 }
+
+extension ConsumerGroupTests {
+    @Test("seek moves an assigned partition back, and a background commit stores the group's offset")
+    func seekAndBackgroundCommit() async throws {
+        let (cluster, topic) = try clusterWithTopic("seek", partitions: 1)
+        let producer = try makeProducer(cluster)
+        try await producer.enqueue(contentsOf: (0..<10).map { KafkaProducerRecord(topic: topic, partition: 0, value: Array("\($0)".utf8)) })
+        try await producer.flush(timeout: .seconds(30))
+
+        let partition = KafkaTopicPartition(topic: topic, partition: 0)
+        let consumer = try makeConsumer(cluster, group: uniqueName("group"), properties: ["enable.auto.commit": "false"])
+        try consumer.subscribe(topics: [topic])
+        let recorder = EventRecorder(consumer)
+        try await recorder.waitForMessages(10)
+        try consumer.storeOffsets([partition: 7])
+        try consumer.commitInBackground()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await consumer.committedOffsets([partition])[partition] != 7 {
+            try #require(ContinuousClock.now < deadline, "the background commit never landed")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+
+        try await consumer.seek([partition: .exact(3)])
+        try await recorder.waitForMessages(11)
+        #expect(recorder.messages[10].offset == 3)
+        #expect(recorder.messages[10].value == Array("3".utf8))
+        await consumer.close()
+        await producer.close()
+    }
+}

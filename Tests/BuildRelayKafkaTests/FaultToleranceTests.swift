@@ -41,3 +41,32 @@ struct FaultToleranceTests {
         await producer.close()
     }
 }
+
+extension FaultToleranceTests {
+    @Test("moving a partition's leader to another broker mid-stream loses and duplicates nothing")
+    func leaderChangeDeliversExactlyOnce() async throws {
+        let (cluster, topic) = try clusterWithTopic("leader", partitions: 2, brokers: 3)
+        let producer = try makeProducer(cluster)
+        func records(_ range: Range<Int>) -> [KafkaProducerRecord] {
+            range.map { KafkaProducerRecord(topic: topic, partition: Int32($0 % 2), value: Array("\($0)".utf8)) }
+        }
+        try await producer.enqueue(contentsOf: records(0..<500))
+        try await producer.flush(timeout: .seconds(30))
+        try cluster.setPartitionLeader(topic: topic, partition: 0, brokerID: 2)
+        try cluster.setPartitionLeader(topic: topic, partition: 1, brokerID: 3)
+        try await producer.enqueue(contentsOf: records(500..<1_000))
+        try await producer.flush(timeout: .seconds(60))
+        #expect(producer.failedDeliveries == 0)
+
+        let consumer = try makeConsumer(cluster, group: nil)
+        try consumer.assign([KafkaTopicPartition(topic: topic, partition: 0): .beginning, KafkaTopicPartition(topic: topic, partition: 1): .beginning])
+        let recorder = EventRecorder(consumer)
+        try await recorder.waitForMessages(1_000)
+        try await Task.sleep(for: .milliseconds(300))  // a duplicate would arrive after the 1,000th
+        let values = recorder.messages.map { String(decoding: $0.value!, as: UTF8.self) }
+        #expect(values.count == 1_000)
+        #expect(Set(values) == Set((0..<1_000).map(String.init)))
+        await consumer.close()
+        await producer.close()
+    }
+}
