@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "BuildRelayKafka", targets: ["BuildRelayKafka"]),
         .library(name: "BuildRelayCore", targets: ["BuildRelayCore"]),
         .library(name: "BuildRelayProviders", targets: ["BuildRelayProviders"]),
+        .library(name: "BuildRelayWorker", targets: ["BuildRelayWorker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -32,10 +33,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // BuildManager protocol, entities, errors, command and event codecs. Never imports Kafka.
-        .target(name: "BuildRelayCore"),
+        // BuildManager protocol, entities, errors, command/event codecs and the worker engine. Never imports Kafka.
+        .target(name: "BuildRelayCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // One folder per CI provider, each a BuildManager.
         .target(name: "BuildRelayProviders", dependencies: ["BuildRelayCore"]),
+        // The worker over Kafka: the engine's transport, restores from the state topic, the group member service.
+        .target(
+            name: "BuildRelayWorker",
+            dependencies: [
+                "BuildRelayCore",
+                "BuildRelayKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "buildrelay",
             dependencies: [
@@ -53,18 +64,37 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Helpers shared by the test targets.
+        .target(
+            name: "BuildRelayTestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/BuildRelayTestSupport"
+        ),
         .testTarget(
             name: "BuildRelayCoreTests",
-            dependencies: ["BuildRelayCore"]
+            dependencies: ["BuildRelayCore", "BuildRelayTestSupport"]
         ),
         .testTarget(
             name: "BuildRelayProvidersTests",
             dependencies: ["BuildRelayCore", "BuildRelayProviders"]
         ),
         .testTarget(
+            name: "BuildRelayWorkerTests",
+            dependencies: [
+                "BuildRelayCore",
+                "BuildRelayKafka",
+                "BuildRelayProviders",
+                "BuildRelayTestSupport",
+                "BuildRelayWorker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
             name: "BuildRelayKafkaTests",
             dependencies: [
                 "BuildRelayKafka",
+                "BuildRelayTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

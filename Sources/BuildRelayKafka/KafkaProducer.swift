@@ -49,17 +49,15 @@ public final class KafkaProducer: Service, Sendable {
     public func send(_ record: KafkaProducerRecord) async throws -> KafkaDeliveryReport {
         while true {
             let generation = context.currentGeneration
-            do {
-                return try await withCheckedThrowingContinuation { continuation in
-                    let promise = DeliveryPromise(continuation, topic: record.topic)
-                    let opaque = Unmanaged.passRetained(promise).toOpaque()
-                    guard let error = produce(record, opaque: opaque) else { return }
-                    Unmanaged<DeliveryPromise>.fromOpaque(opaque).release()
-                    promise.fail(error.code == .queueFull ? QueueFull() : error)
+            let report: Result<KafkaDeliveryReport, KafkaError>? = try await withCheckedThrowingContinuation { continuation in
+                do throws(KafkaError) {
+                    try tryEnqueue(record) { continuation.resume(returning: $0) }
+                } catch {
+                    if error.code == .queueFull { continuation.resume(returning: nil) } else { continuation.resume(throwing: error) }
                 }
-            } catch is QueueFull {
-                await context.waitForQueueSpace(after: generation)
             }
+            if let report { return try report.get() }
+            await context.waitForQueueSpace(after: generation)
         }
     }
 
@@ -71,6 +69,29 @@ public final class KafkaProducer: Service, Sendable {
             guard error.code == .queueFull else { throw error }
             await context.waitForQueueSpace(after: generation)
         }
+    }
+
+    /// Hands `record` to librdkafka, waiting for queue space; `onDelivery` runs on the poll thread with the
+    /// delivery report. Keep it short: it holds up other delivery reports.
+    public func enqueue(_ record: KafkaProducerRecord, onDelivery: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) async throws {
+        while true {
+            let generation = context.currentGeneration
+            do throws(KafkaError) {
+                return try tryEnqueue(record, onDelivery: onDelivery)
+            } catch {
+                guard error.code == .queueFull else { throw error }
+                await context.waitForQueueSpace(after: generation)
+            }
+        }
+    }
+
+    /// Hands `record` to librdkafka if its queue has room, else throws ``KafkaError/Code/queueFull`` (and
+    /// `onDelivery` never runs). Never waits.
+    public func tryEnqueue(_ record: KafkaProducerRecord, onDelivery: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) throws(KafkaError) {
+        let opaque = Unmanaged.passRetained(DeliveryPromise(topic: record.topic, completion: onDelivery)).toOpaque()
+        guard let error = produce(record, opaque: opaque) else { return }
+        Unmanaged<DeliveryPromise>.fromOpaque(opaque).release()
+        throw error
     }
 
     /// Hands every record to librdkafka in order, waiting for queue space as needed.
@@ -168,9 +189,6 @@ public final class KafkaProducer: Service, Sendable {
         return KafkaError(consuming: error)
     }
 }
-
-/// Internal signal that `send` must wait for queue space and try again.
-private struct QueueFull: Error {}
 
 /// Calls `body` with the address and count of `bytes`, or `(nil, 0)` for `nil`.
 func withOptionalBytes<T>(_ bytes: [UInt8]?, _ body: (UnsafeRawPointer?, Int) -> T) -> T {

@@ -63,24 +63,22 @@ final class ProducerContext: RdKafkaClientContext, @unchecked Sendable {
     }
 }
 
-/// The pending result of one ``KafkaProducer/send(_:)``, passed to librdkafka as the message opaque.
+/// What to do with one record's delivery report, passed to librdkafka as the message opaque.
 /// Retained once when produced; the delivery report releases it.
 final class DeliveryPromise: Sendable {
-    private let continuation: CheckedContinuation<KafkaDeliveryReport, any Error>
+    private let completion: @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
     private let topic: String
 
-    init(_ continuation: CheckedContinuation<KafkaDeliveryReport, any Error>, topic: String) {
-        self.continuation = continuation
+    init(topic: String, completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
+        self.completion = completion
         self.topic = topic
     }
 
     func complete(_ message: rd_kafka_message_t) {
         if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-            continuation.resume(returning: KafkaDeliveryReport(topic: topic, partition: message.partition, offset: message.offset))
+            completion(.success(KafkaDeliveryReport(topic: topic, partition: message.partition, offset: message.offset)))
         } else {
-            continuation.resume(throwing: KafkaError(message.err))
+            completion(.failure(KafkaError(message.err)))
         }
     }
-
-    func fail(_ error: any Error) { continuation.resume(throwing: error) }
 }

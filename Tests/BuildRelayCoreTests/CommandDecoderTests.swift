@@ -1,4 +1,5 @@
 import BuildRelayCore
+import BuildRelayTestSupport
 import Foundation
 import Testing
 
@@ -131,4 +132,3 @@ struct CommandDecoderTests {
 }
 
 /// The repository's root, found from this file's path.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

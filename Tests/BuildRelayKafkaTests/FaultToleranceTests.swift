@@ -1,4 +1,5 @@
 import BuildRelayKafka
+import BuildRelayTestSupport
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import BuildRelayTestSupport
 import Foundation
 
 /// Locates and runs helper programs (kcat, the built `buildrelay` executable) for interop tests.

@@ -1,20 +1,9 @@
 import BuildRelayKafka
+import BuildRelayTestSupport
 import Foundation
 import Logging
 import Synchronization
 import Testing
-
-/// Loggers for tests: warnings and worse, so failures are readable without flooding the output.
-func testLogger(_ label: String = "test") -> Logger {
-    var logger = Logger(label: label)
-    logger.logLevel = ProcessInfo.processInfo.environment["BUILDRELAY_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
-    return logger
-}
-
-/// Group settings that make the mock cluster rebalance in seconds instead of a minute.
-let fastGroupProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
-
-func uniqueName(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8))" }
 
 /// A fresh in-process cluster with one topic named after `prefix`.
 func clusterWithTopic(_ prefix: String, partitions: Int, brokers: Int = 1) throws -> (MockCluster, String) {
@@ -33,28 +22,6 @@ func makeConsumer(_ cluster: MockCluster, group: String?, properties: [String: S
         configuration: KafkaConsumerConfiguration(
             bootstrapServers: cluster.bootstrapServers, groupID: group, properties: fastGroupProperties.merging(properties) { $1 }),
         logger: testLogger("consumer"))
-}
-
-/// Runs `body` with a deadline: a hang becomes a test failure instead of a stuck suite.
-func withDeadline<T: Sendable>(_ seconds: Double, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let result = try await group.next()!, let value = Optional(result) else {
-            throw DeadlineExceeded(what: what, seconds: seconds)
-        }
-        return value
-    }
-}
-
-struct DeadlineExceeded: Error, CustomStringConvertible {
-    var what: String
-    var seconds: Double
-    var description: String { "\(what) did not finish within \(seconds) s" }
 }
 
 extension KafkaConsumerEvents {
@@ -109,11 +76,7 @@ final class EventRecorder: Sendable {
 
     /// Waits until `condition` holds, failing after `seconds`.
     func wait(_ what: String, seconds: Double = 60, until condition: @escaping @Sendable (EventRecorder) -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while !condition(self) {
-            guard ContinuousClock.now < deadline else { throw DeadlineExceeded(what: what, seconds: seconds) }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await waitUntil(what, seconds: seconds) { condition(self) }
     }
 
     func waitForMessages(_ count: Int, seconds: Double = 60) async throws {
@@ -127,8 +90,3 @@ final class EventRecorder: Sendable {
     }
 }
 
-final class LockedArray<Element: Sendable>: Sendable {
-    private let storage = Mutex<[Element]>([])
-    func append(_ element: Element) { storage.withLock { $0.append(element) } }
-    var values: [Element] { storage.withLock { $0 } }
-}

@@ -27,6 +27,7 @@ public struct BuildError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let providerError = Code(rawValue: "provider-error")
         public static let unknownBuild = Code(rawValue: "unknown-build")
         public static let managerClosed = Code(rawValue: "manager-closed")
+        public static let buildFailed = Code(rawValue: "build-failed")
     }
 
     public var code: Code
@@ -48,6 +49,11 @@ public struct BuildError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The provider has no build with this id (or the id is not one of its ids).
     public static func unknownBuild(_ build: BuildID) -> BuildError {
         BuildError(code: .unknownBuild, kind: .dependency, isRetryable: false, message: "the provider has no build \(build)")
+    }
+
+    /// The provider reported the build itself as failed (its job failed, timed out or was not run).
+    public static func buildFailed(_ message: String = "the build failed") -> BuildError {
+        BuildError(code: .buildFailed, kind: .user, isRetryable: false, message: message)
     }
 
     /// A call on a ``BuildManager`` after its `close()`.

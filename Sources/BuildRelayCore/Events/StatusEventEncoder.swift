@@ -38,14 +38,9 @@ public struct StatusEventEncoder: Sendable {
         out.raw(event.previousStatus.rawValue)
         out.raw(#"","sequence":"#)
         out.raw(String(event.sequence))
-        out.raw(#","metadata":{"#)
-        for (position, key) in event.metadata.entries.keys.sorted().enumerated() {
-            if position > 0 { out.raw(",") }
-            out.string(key)
-            out.raw(":")
-            out.string(event.metadata.entries[key]!)
-        }
-        out.raw(#"},"error":"#)
+        out.raw(#","metadata":"#)
+        out.object(event.metadata.entries)
+        out.raw(#","error":"#)
         if let error = event.error {
             out.raw(#"{"kind":""#)
             out.raw(error.kind.rawValue)

@@ -31,6 +31,18 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Appends a JSON object of strings, members sorted by name so equal maps give equal bytes.
+    mutating func object(_ members: [String: String]) {
+        bytes.append(UInt8(ascii: "{"))
+        for (position, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+            if position > 0 { bytes.append(UInt8(ascii: ",")) }
+            string(member.key)
+            bytes.append(UInt8(ascii: ":"))
+            string(member.value)
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
     /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) for milliseconds since the Unix epoch.
     mutating func timestamp(milliseconds: Int64) {
         let millisecondsOfSecond = Int(((milliseconds % 1000) + 1000) % 1000)

@@ -1,0 +1,15 @@
+/// Something the engine's state machine decided, carried out after its lock is released, in order.
+enum EngineEffect: Sendable {
+    case call(ProviderCall)
+    /// A cancel whose outcome does not matter (the build was already reported `failed`).
+    case cancelQuietly(BuildID, BuildQueue)
+    case appendState(StateLogRecord, build: BuildReference)
+    /// Forgets a request id, for the partition assignment `epoch`.
+    case appendTombstone(StateLogRecord, epoch: Int)
+    case publishStatus(StatusRecord, build: BuildReference)
+    case publishDeadLetter(DeadLetterRecord, epoch: Int, requestID: RequestID?)
+    case commandsProcessed(partition: Int32, nextOffset: Int64)
+    case schedule(WorkerTimer, after: Duration)
+    case pause([Int32])
+    case resume([Int32])
+}

@@ -1,0 +1,17 @@
+/// The builds of one owned command partition, and its offsets.
+struct PartitionTable {
+    var partition: Int32
+    /// This assignment's identity; see ``BuildReference``.
+    var epoch: Int
+    var builds: [RequestID: TrackedBuild] = [:]
+    var offsets = PendingOffsets()
+    /// The partition is being revoked: nothing new starts, in-flight work finishes.
+    var revoking = false
+    /// Calls and records in flight whose completion the revoke waits for.
+    var busy = 0
+
+    init(partition: Int32, epoch: Int) {
+        self.partition = partition
+        self.epoch = epoch
+    }
+}

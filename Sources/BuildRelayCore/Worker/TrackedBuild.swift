@@ -1,0 +1,58 @@
+/// A request id the worker owns: its durable record, and what is happening to it right now.
+struct TrackedBuild {
+    /// What the engine is waiting for. Commands for the request id that arrive meanwhile wait in ``waiting``,
+    /// so one request id's commands are applied in order.
+    enum Activity {
+        /// Nothing; a status poll may be scheduled.
+        case idle
+        /// A trigger waiting for a free build slot (`worker.maxInFlightBuilds`).
+        case held(TriggerCommand, offset: Int64)
+        /// The trigger call is in flight, or waiting to be retried.
+        case triggering(TriggerCommand, offset: Int64, attempt: Int, firstFailure: ContinuousClock.Instant?)
+        /// A rejected command with this (otherwise unknown) request id is going to the dead-letter topic.
+        case deadLettering(offset: Int64, reason: String, queue: String)
+        /// ``record`` is being appended to the state topic; `then` follows its acknowledgement.
+        case recording(completes: [Int64], then: AfterRecording)
+        /// ``record``'s last event is being published.
+        case publishing
+        /// The cancel call is in flight, or waiting to be retried.
+        case cancelling(attempt: Int, firstFailure: ContinuousClock.Instant?)
+    }
+
+    enum AfterRecording {
+        case publish
+        case cancel
+        case nothing
+    }
+
+    enum WaitingCommand {
+        case trigger(TriggerCommand, offset: Int64)
+        case cancel(offset: Int64)
+    }
+
+    var record: BuildStateRecord
+    var activity: Activity = .idle
+    var waiting: [WaitingCommand] = []
+    /// Counts against `worker.maxInFlightBuilds`.
+    var holdsSlot = false
+    /// The provider must (still) be asked to cancel, once the current activity ends.
+    var cancelPending = false
+    var pollScheduled = false
+    var pollInFlight = false
+    var statusFailures = 0
+    var firstStatusFailure: ContinuousClock.Instant?
+
+    init(record: BuildStateRecord) {
+        self.record = record
+    }
+
+    var isIdle: Bool {
+        if case .idle = activity { return true }
+        return false
+    }
+
+    var isHeld: Bool {
+        if case .held = activity { return true }
+        return false
+    }
+}

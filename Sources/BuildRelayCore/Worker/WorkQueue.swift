@@ -1,0 +1,56 @@
+import Synchronization
+
+/// A first-in first-out hand-over from synchronous code to a fixed set of tasks: ``put(_:)`` never waits,
+/// ``take()`` waits for an item, and returns `nil` once the queue is closed and empty.
+final class WorkQueue<Item: Sendable>: Sendable {
+    private struct State {
+        var items: [Item] = []
+        var head = 0
+        var takers: [CheckedContinuation<Item?, Never>] = []
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    init() {}
+
+    func put(_ item: Item) {
+        let taker: CheckedContinuation<Item?, Never>? = state.withLock { state in
+            guard !state.closed else { return nil }
+            if !state.takers.isEmpty { return state.takers.removeFirst() }
+            state.items.append(item)
+            return nil
+        }
+        taker?.resume(returning: item)
+    }
+
+    func take() async -> Item? {
+        await withCheckedContinuation { continuation in
+            let item: Item?? = state.withLock { state in
+                if state.head < state.items.count {
+                    let item = state.items[state.head]
+                    state.head += 1
+                    if state.head == state.items.count {
+                        state.items.removeAll(keepingCapacity: true)
+                        state.head = 0
+                    }
+                    return .some(item)
+                }
+                if state.closed { return .some(nil) }
+                state.takers.append(continuation)
+                return .none
+            }
+            if let item { continuation.resume(returning: item) }
+        }
+    }
+
+    /// Items already queued are still taken; then every ``take()`` returns `nil`.
+    func close() {
+        let takers = state.withLock { state in
+            state.closed = true
+            defer { state.takers = [] }
+            return state.takers
+        }
+        for taker in takers { taker.resume(returning: nil) }
+    }
+}

@@ -1,0 +1,258 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The worker: applies commands to builds through their queues' ``BuildManager``s, tracks every build to its
+/// terminal status, and records and publishes each transition through a ``WorkerTransport``.
+///
+/// Whoever consumes the commands drives it from one task, in consumption order: ``assign(_:)`` when partitions
+/// arrive (it restores their builds from the state topic before returning), ``accept(_:)`` for each record (it
+/// never waits), ``revoke(_:lost:)`` before partitions go (it returns once their in-flight work is recorded and
+/// their offsets committed). ``run()`` carries out provider calls and timers meanwhile.
+///
+/// Guarantees (see ``WorkerEngineState``): per request id, commands apply in order and events are published in
+/// sequence, each only after the state record carrying its bytes is durable; a command's offset is reported
+/// processed only once its effect is durable; the state of a revoked partition is dropped, so a worker never
+/// publishes for a partition it no longer owns.
+public final class WorkerEngine: Sendable {
+    public let settings: WorkerSettings
+    private let queues: [String: BuildQueue]
+    private let transport: any WorkerTransport
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+    private let decoder: CommandDecoder
+    private let state: Mutex<WorkerEngineState>
+    private let commandCalls = WorkQueue<ProviderCall>()
+    private let statusCalls = WorkQueue<ProviderCall>()
+    private let timers = TimerSchedule<WorkerTimer>()
+    private let stopSignal = AsyncStream<(any Error)?>.makeStream()
+
+    /// `now` gives milliseconds since the Unix epoch (the system clock unless a test supplies one).
+    public init(
+        settings: WorkerSettings, queues: [BuildQueue], transport: any WorkerTransport, logger: Logger,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) {
+        let queuesByName = Dictionary(queues.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        self.settings = settings
+        self.queues = queuesByName
+        self.transport = transport
+        self.logger = logger
+        self.now = now
+        self.decoder = CommandDecoder(maximumCommandBytes: settings.maxCommandBytes)
+        self.state = Mutex(WorkerEngineState(settings: settings, queues: queuesByName))
+    }
+
+    /// Runs provider calls and timers until ``stop()``; throws the first error that made a record impossible to
+    /// store (the worker must then exit: its uncommitted commands go to another worker).
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<max(1, settings.commandConcurrency) {
+                group.addTask { await self.serveCalls(from: self.commandCalls) }
+            }
+            for _ in 0..<max(1, settings.statusConcurrency) {
+                group.addTask { await self.serveCalls(from: self.statusCalls) }
+            }
+            group.addTask {
+                await self.timers.run { timer in self.update { state, effects in state.timerFired(timer, now: self.now(), effects: &effects) } }
+            }
+            group.addTask {
+                for await case let error? in self.stopSignal.stream { throw error }
+            }
+            defer { shutDownQueues() }
+            try await group.next()
+            shutDownQueues()
+            try await group.waitForAll()
+        }
+    }
+
+    /// Ends ``run()`` once the calls in flight return. Call it after the last ``revoke(_:lost:)``.
+    public func stop() {
+        stopSignal.continuation.finish()
+        shutDownQueues()
+    }
+
+    /// Closes every queue's ``BuildManager``.
+    public func closeManagers() async {
+        for queue in queues.values {
+            do { try await queue.manager.close() } catch {
+                logger.warning("closing a build manager failed", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Takes one consumed command record. Never waits.
+    public func accept(_ record: CommandRecord) {
+        let decoded = decoder.decode(key: record.key, value: record.value)
+        if case .failure(let rejection) = decoded {
+            logger.warning("command rejected to the dead-letter topic", metadata: [
+                "reason": "\(rejection.reason)", "partition": "\(record.partition)", "offset": "\(record.offset)",
+                "requestId": "\(rejection.requestID?.rawValue ?? "-")",
+            ])
+        }
+        update { state, effects in state.accept(record, decoded: decoded, now: self.now(), effects: &effects) }
+    }
+
+    /// Reads these partitions' state records to their end, rebuilds their builds, republishes each restored
+    /// build's last event and resumes polling. Commands of these partitions must come after it returns.
+    public func assign(_ partitions: [Int32]) async throws {
+        guard !partitions.isEmpty else { return }
+        let log = try await transport.readStateLog(partitions: partitions)
+        var latest: [Int32: [RequestID: BuildStateRecord]] = [:]
+        var invalid = 0
+        for entry in log {
+            guard let requestID = RequestID(rawValue: String(decoding: entry.key, as: UTF8.self)) else { invalid += 1; continue }
+            guard let value = entry.value else {
+                latest[entry.partition, default: [:]][requestID] = nil
+                continue
+            }
+            do {
+                latest[entry.partition, default: [:]][requestID] = try BuildStateCodec.decode(value)
+            } catch {
+                invalid += 1
+                logger.error("unreadable state record skipped", metadata: ["partition": "\(entry.partition)", "requestId": "\(requestID)", "error": "\(error)"])
+            }
+        }
+        update { state, effects in
+            for partition in partitions {
+                let records = (latest[partition] ?? [:]).values.sorted { $0.recordedAt < $1.recordedAt }
+                state.restore(partition: partition, records: records, now: self.now(), effects: &effects)
+            }
+        }
+        logger.info("partitions restored", metadata: [
+            "partitions": "\(partitions.sorted())", "stateRecords": "\(log.count)",
+            "builds": "\(latest.values.reduce(0) { $0 + $1.count })", "invalidRecords": "\(invalid)",
+        ])
+    }
+
+    /// Stops starting work for these partitions, waits (up to `worker.shutdownTimeout`) for the calls and records
+    /// in flight, commits their offsets unless `lost`, and forgets their builds.
+    public func revoke(_ partitions: [Int32], lost: Bool) async {
+        guard !partitions.isEmpty else { return }
+        update { state, effects in
+            for partition in partitions { state.beginRevoke(partition: partition, effects: &effects) }
+        }
+        let deadline = ContinuousClock.now + settings.shutdownTimeout
+        while state.withLock({ state in partitions.contains { state.isBusy(partition: $0) } }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        update { state, effects in
+            for partition in partitions { state.endRevoke(partition: partition, effects: &effects) }
+        }
+        if !lost {
+            do { try await transport.commitProcessed() } catch {
+                logger.warning("commit on revoke failed", metadata: ["partitions": "\(partitions.sorted())", "error": "\(error)"])
+            }
+        }
+        logger.info("partitions released", metadata: ["partitions": "\(partitions.sorted())", "lost": "\(lost)"])
+    }
+
+    /// The command partitions this worker owns and has restored.
+    public var ownedPartitions: [Int32] { state.withLock { $0.partitions.keys.sorted() } }
+
+    /// Builds counted against `worker.maxInFlightBuilds`.
+    public var buildsInFlight: Int { state.withLock { $0.buildsInFlight } }
+
+    // MARK: Internals
+
+    private func update(_ body: (inout WorkerEngineState, inout [EngineEffect]) -> Void) {
+        var effects: [EngineEffect] = []
+        let fatal = state.withLock { state in
+            body(&state, &effects)
+            state.releaseSlots(effects: &effects)
+            return state.fatalError
+        }
+        if let fatal {
+            logger.critical("a record could not be stored; the worker stops", metadata: ["error": "\(fatal)"])
+            stopSignal.continuation.yield(fatal)
+        }
+        execute(effects)
+    }
+
+    private func execute(_ effects: [EngineEffect]) {
+        for effect in effects {
+            switch effect {
+            case .call(let call):
+                if case .status = call.operation { statusCalls.put(call) } else { commandCalls.put(call) }
+            case .cancelQuietly(let buildID, let queue):
+                Task { try? await queue.manager.cancel(buildID) }
+            case .appendState(let record, let build):
+                transport.appendState(record) { error in
+                    self.update { state, effects in state.stateAppended(build, error: error, now: self.now(), effects: &effects) }
+                }
+            case .appendTombstone(let record, let epoch):
+                transport.appendState(record) { error in
+                    self.update { state, _ in state.tombstoneAppended(partition: record.partition, epoch: epoch, error: error) }
+                }
+            case .publishStatus(let record, let build):
+                transport.publishStatus(record) { error in
+                    self.update { state, effects in state.statusPublished(build, error: error, now: self.now(), effects: &effects) }
+                }
+            case .publishDeadLetter(let record, let epoch, let requestID):
+                transport.publishDeadLetter(record) { error in
+                    self.update { state, effects in
+                        state.deadLettered(partition: record.source.partition, epoch: epoch, requestID: requestID, offset: record.source.offset,
+                                           error: error, now: self.now(), effects: &effects)
+                    }
+                }
+            case .commandsProcessed(let partition, let nextOffset):
+                transport.commandsProcessed(partition: partition, nextOffset: nextOffset)
+            case .schedule(let timer, let delay):
+                timers.schedule(timer, after: delay)
+            case .pause(let partitions):
+                logger.info("pausing command partitions: too many triggers wait for a build slot", metadata: ["partitions": "\(partitions)"])
+                transport.pause(partitions: partitions)
+            case .resume(let partitions):
+                logger.info("resuming command partitions", metadata: ["partitions": "\(partitions)"])
+                transport.resume(partitions: partitions)
+            }
+        }
+    }
+
+    private func serveCalls(from calls: WorkQueue<ProviderCall>) async {
+        while let call = await calls.take() {
+            let manager = call.queue.manager
+            switch call.operation {
+            case .trigger(let trigger):
+                let result: Result<(BuildID, BuildStatus), any Error>
+                do {
+                    result = .success(try await manager.trigger(queue: trigger.queue, changes: trigger.changes, metadata: trigger.metadata, requestID: trigger.requestID))
+                } catch {
+                    log("trigger failed", error, call)
+                    result = .failure(error)
+                }
+                update { state, effects in state.triggerCompleted(call.build, result: result, now: self.now(), effects: &effects) }
+            case .status(let buildID):
+                let result: Result<(BuildStatus, BuildMetadata), any Error>
+                do {
+                    result = .success(try await manager.status(buildID))
+                } catch {
+                    log("status failed", error, call)
+                    result = .failure(error)
+                }
+                update { state, effects in state.statusCompleted(call.build, result: result, now: self.now(), effects: &effects) }
+            case .cancel(let buildID):
+                let result: Result<Void, any Error>
+                do {
+                    result = .success(try await manager.cancel(buildID))
+                } catch {
+                    log("cancel failed", error, call)
+                    result = .failure(error)
+                }
+                update { state, effects in state.cancelCompleted(call.build, result: result, now: self.now(), effects: &effects) }
+            }
+        }
+    }
+
+    private func log(_ message: Logger.Message, _ error: any Error, _ call: ProviderCall) {
+        logger.warning(message, metadata: [
+            "requestId": "\(call.build.requestID)", "queue": "\(call.queue.name)", "provider": "\(call.queue.provider)",
+            "error": "\(BuildErrorClassifier.classify(error))",
+        ])
+    }
+
+    private func shutDownQueues() {
+        commandCalls.close()
+        statusCalls.close()
+        timers.stop()
+    }
+}

@@ -1,0 +1,11 @@
+/// Work the engine scheduled for later.
+enum WorkerTimer: Sendable {
+    /// Ask the provider for the build's status.
+    case poll(BuildReference)
+    /// Call `trigger` again after a retryable failure.
+    case retryTrigger(BuildReference)
+    /// Call `cancel` again after a retryable failure.
+    case retryCancel(BuildReference)
+    /// The request id's retention ended: forget it.
+    case forget(BuildReference)
+}

@@ -1,0 +1,30 @@
+/// What the worker engine needs from its message broker. The Kafka implementation lives outside the core module.
+///
+/// Completions are called exactly once, on any thread, never before the method returned and never while the
+/// engine holds its lock; a non-nil error means the record was not stored and will not be (the engine treats that
+/// as fatal: it stops, so that a healthy worker takes over from the last durable state).
+public protocol WorkerTransport: Sendable {
+    /// Appends to the state topic; `completion` runs once the broker acknowledged the record.
+    /// Records of one partition are stored in the order they were appended.
+    func appendState(_ record: StateLogRecord, completion: @escaping @Sendable ((any Error)?) -> Void)
+
+    /// Publishes a status event; `completion` runs once the broker acknowledged it.
+    /// Records with one key are stored in the order they were published.
+    func publishStatus(_ record: StatusRecord, completion: @escaping @Sendable ((any Error)?) -> Void)
+
+    /// Writes a rejected command to the dead-letter topic; `completion` runs once the broker acknowledged it.
+    func publishDeadLetter(_ record: DeadLetterRecord, completion: @escaping @Sendable ((any Error)?) -> Void)
+
+    /// Every command of `partition` before `nextOffset` is durably processed: its offset may be committed.
+    func commandsProcessed(partition: Int32, nextOffset: Int64)
+
+    /// Commits what ``commandsProcessed(partition:nextOffset:)`` reported, and waits for the broker.
+    func commitProcessed() async throws
+
+    /// Stops fetching commands from these partitions until ``resume(partitions:)``.
+    func pause(partitions: [Int32])
+    func resume(partitions: [Int32])
+
+    /// Every record of these state partitions from the start to the current end, in order per partition.
+    func readStateLog(partitions: [Int32]) async throws -> [StateLogRecord]
+}

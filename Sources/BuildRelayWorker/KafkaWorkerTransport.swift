@@ -1,0 +1,107 @@
+import BuildRelayCore
+import BuildRelayKafka
+import Logging
+
+/// The worker engine's transport over Kafka: one idempotent producer for the state, status and dead-letter
+/// topics, the group consumer's offset store, and a ``StateLogReader`` for restores.
+final class KafkaWorkerTransport: WorkerTransport {
+    /// How much of a command the dead-letter topic keeps when the whole record would be too large.
+    static let truncatedDeadLetterBytes = 64 * 1024
+
+    private let producer: KafkaProducer
+    private let consumer: KafkaConsumer
+    private let topics: WorkerTopics
+    private let enqueuer: OrderedEnqueuer
+    private let stateReader: StateLogReader
+    private let logger: Logger
+
+    init(producer: KafkaProducer, consumer: KafkaConsumer, topics: WorkerTopics, stateReader: StateLogReader, logger: Logger) {
+        self.producer = producer
+        self.consumer = consumer
+        self.topics = topics
+        self.enqueuer = OrderedEnqueuer(producer: producer)
+        self.stateReader = stateReader
+        self.logger = logger
+    }
+
+    func appendState(_ record: StateLogRecord, completion: @escaping @Sendable ((any Error)?) -> Void) {
+        let kafkaRecord = KafkaProducerRecord(topic: topics.state, partition: record.partition, key: record.key, value: record.value)
+        enqueuer.enqueue(kafkaRecord) { completion($0.failure) }
+    }
+
+    func publishStatus(_ record: StatusRecord, completion: @escaping @Sendable ((any Error)?) -> Void) {
+        let kafkaRecord = KafkaProducerRecord(topic: topics.status, key: record.key, value: record.value, headers: [
+            KafkaHeader(name: "content-type", string: StatusEventEncoder.contentType),
+            KafkaHeader(name: "traceparent", string: record.traceparent),
+        ])
+        enqueuer.enqueue(kafkaRecord) { completion($0.failure) }
+    }
+
+    func publishDeadLetter(_ record: DeadLetterRecord, completion: @escaping @Sendable ((any Error)?) -> Void) {
+        let whole = deadLetterRecord(record, truncated: false)
+        let fits = (whole.value?.count ?? 0) + (whole.key?.count ?? 0) + 1024 <= producer.configuration.client.maximumMessageBytes
+        guard fits else { return enqueuer.enqueue(deadLetterRecord(record, truncated: true)) { completion($0.failure) } }
+        enqueuer.enqueue(whole) { [enqueuer] result in
+            // The topic's own limit (max.message.bytes) may be lower than the producer's.
+            if case .failure(let error) = result, error.code == .messageSizeTooLarge {
+                enqueuer.enqueue(self.deadLetterRecord(record, truncated: true)) { completion($0.failure) }
+            } else {
+                completion(result.failure)
+            }
+        }
+    }
+
+    func commandsProcessed(partition: Int32, nextOffset: Int64) {
+        do {
+            try consumer.storeOffsets([KafkaTopicPartition(topic: topics.commands, partition: partition): nextOffset])
+        } catch {
+            // The partition was revoked meanwhile: its new owner starts from the last committed offset.
+            logger.debug("offset not stored", metadata: ["partition": "\(partition)", "kafka.error": "\(error)"])
+        }
+    }
+
+    func commitProcessed() async throws {
+        try await consumer.commit()
+    }
+
+    func pause(partitions: [Int32]) {
+        do { try consumer.pause(partitions.map { KafkaTopicPartition(topic: topics.commands, partition: $0) }) } catch {
+            logger.warning("pausing command partitions failed", metadata: ["kafka.error": "\(error)"])
+        }
+    }
+
+    func resume(partitions: [Int32]) {
+        do { try consumer.resume(partitions.map { KafkaTopicPartition(topic: topics.commands, partition: $0) }) } catch {
+            logger.warning("resuming command partitions failed", metadata: ["kafka.error": "\(error)"])
+        }
+    }
+
+    func readStateLog(partitions: [Int32]) async throws -> [StateLogRecord] {
+        try await stateReader.read(partitions: partitions)
+    }
+
+    /// The contract's dead-letter record: original key and bytes (or their first 64 KiB) plus provenance headers.
+    private func deadLetterRecord(_ record: DeadLetterRecord, truncated: Bool) -> KafkaProducerRecord {
+        let source = record.source
+        var headers = [
+            KafkaHeader(name: "buildrelay-error", string: record.reason),
+            KafkaHeader(name: "buildrelay-source-topic", string: source.topic),
+            KafkaHeader(name: "buildrelay-source-partition", string: String(source.partition)),
+            KafkaHeader(name: "buildrelay-source-offset", string: String(source.offset)),
+        ]
+        var value = source.value
+        if truncated, let original = source.value {
+            value = Array(original.prefix(Self.truncatedDeadLetterBytes))
+            headers.append(KafkaHeader(name: "buildrelay-truncated", string: String(original.count)))
+        }
+        return KafkaProducerRecord(topic: topics.deadLetter, key: source.key.map { Array($0.prefix(Self.truncatedDeadLetterBytes)) }, value: value, headers: headers)
+    }
+}
+
+extension Result {
+    /// The error, or `nil` on success.
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}

@@ -1,0 +1,62 @@
+import BuildRelayKafka
+import Synchronization
+
+/// Hands records to a producer without ever waiting, in the order they are given: when librdkafka's queue is
+/// full, the record and every later one wait in a local list that one task drains as room appears.
+final class OrderedEnqueuer: Sendable {
+    typealias Completion = @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
+
+    private struct State {
+        var waiting: [(record: KafkaProducerRecord, completion: Completion)] = []
+        var head = 0
+        var draining = false
+    }
+
+    private let producer: KafkaProducer
+    private let state = Mutex(State())
+
+    init(producer: KafkaProducer) {
+        self.producer = producer
+    }
+
+    func enqueue(_ record: KafkaProducerRecord, completion: @escaping Completion) {
+        let direct = state.withLock { state in
+            guard state.draining else { return true }
+            state.waiting.append((record, completion))
+            return false
+        }
+        guard direct else { return }
+        do throws(KafkaError) {
+            try producer.tryEnqueue(record, onDelivery: completion)
+        } catch {
+            guard error.code == .queueFull else { return completion(.failure(error)) }
+            let startDrain = state.withLock { state in
+                state.waiting.append((record, completion))
+                defer { state.draining = true }
+                return !state.draining
+            }
+            if startDrain { Task { await drain() } }
+        }
+    }
+
+    private func drain() async {
+        while let (record, completion) = state.withLock({ state -> (KafkaProducerRecord, Completion)? in
+            guard state.head < state.waiting.count else {
+                state.waiting.removeAll()
+                state.head = 0
+                state.draining = false
+                return nil
+            }
+            defer { state.head += 1 }
+            return state.waiting[state.head]
+        }) {
+            do {
+                try await producer.enqueue(record, onDelivery: completion)
+            } catch let error as KafkaError {
+                completion(.failure(error))
+            } catch {
+                completion(.failure(KafkaError(code: .fatal, message: "\(error)")))
+            }
+        }
+    }
+}

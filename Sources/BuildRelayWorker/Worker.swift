@@ -1,0 +1,114 @@
+import BuildRelayCore
+import BuildRelayKafka
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// One BuildRelay worker: a member of the consumer group on the commands topic, driving a ``WorkerEngine``.
+///
+/// ``run()`` checks the topics (the state topic must have as many partitions as the commands topic), joins the
+/// group and runs until graceful shutdown, then: stops taking commands, lets in-flight trigger and cancel calls
+/// finish and their events be recorded and published, commits, leaves the group, closes every build manager and
+/// flushes the producer. Builds are not cancelled: the group's next owner of their partitions takes them over.
+public final class Worker: Service, Sendable {
+    public let configuration: WorkerConfiguration
+    public let engine: WorkerEngine
+    private let producer: KafkaProducer
+    private let consumer: KafkaConsumer
+    private let logger: Logger
+    private let ready = Atomic<Bool>(false)
+
+    public init(configuration: WorkerConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        var producerClient = configuration.kafka
+        producerClient.properties["linger.ms"] = producerClient.properties["linger.ms"] ?? "1"
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: producerClient), logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(client: configuration.kafka, groupID: configuration.settings.groupID), logger: logger)
+        let transport = KafkaWorkerTransport(
+            producer: producer, consumer: consumer, topics: configuration.topics,
+            stateReader: StateLogReader(topic: configuration.topics.state, client: configuration.kafka, logger: logger), logger: logger)
+        self.producer = producer
+        self.consumer = consumer
+        self.engine = WorkerEngine(settings: configuration.settings, queues: configuration.queues, transport: transport, logger: logger)
+    }
+
+    /// The worker joined its group and restored every partition it owns (possibly none).
+    public var isReady: Bool { ready.load(ordering: .relaxed) }
+
+    public func run() async throws {
+        defer { ready.store(false, ordering: .relaxed) }
+        try await checkTopics()
+        try consumer.subscribe(topics: [configuration.topics.commands])
+        logger.info("worker started", metadata: [
+            "group": "\(configuration.settings.groupID)", "commands": "\(configuration.topics.commands)",
+            "queues": "\(configuration.queues.map(\.name).sorted())",
+        ])
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.engine.run() }
+                group.addTask {
+                    try await self.consumeUntilShutdown()
+                    await self.engine.revoke(self.engine.ownedPartitions, lost: false)
+                    await self.consumer.close()
+                    self.engine.stop()
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            await consumer.close()
+            await finish()
+            throw error
+        }
+        await finish()
+    }
+
+    private func finish() async {
+        await engine.closeManagers()
+        await producer.close(timeout: configuration.settings.shutdownTimeout)
+        logger.info("worker stopped")
+    }
+
+    /// Feeds the engine until graceful shutdown (or cancellation).
+    private func consumeUntilShutdown() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.consume() }
+            group.addTask { try? await gracefulShutdown() }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func consume() async throws {
+        var events = consumer.events.makeAsyncIterator()
+        while let event = await events.next() {
+            switch event {
+            case .message(let message):
+                let traceparent = message.headers.firstValue(named: "traceparent").flatMap { TraceParent.isValid($0) ? $0 : nil }
+                engine.accept(CommandRecord(
+                    topic: message.topic, partition: message.partition, offset: message.offset, key: message.key,
+                    value: message.value, traceparent: traceparent))
+            case .partitionsAssigned(let partitions):
+                try await engine.assign(partitions.map(\.partition))
+                ready.store(true, ordering: .relaxed)
+            case .partitionsRevoked(let partitions, let lost):
+                await engine.revoke(partitions.map(\.partition), lost: lost)
+            case .error(let error):
+                if error.isFatal { throw error }
+                logger.warning("consumer error", metadata: ["kafka.error": "\(error)"])
+            case .endOfPartition:
+                break
+            }
+        }
+    }
+
+    private func checkTopics() async throws {
+        let topics = configuration.topics
+        let commands = try await producer.partitionCount(topic: topics.commands)
+        let state = try await producer.partitionCount(topic: topics.state)
+        guard commands == state else {
+            throw WorkerStartupError(message: "topic \(topics.state) has \(state) partitions but \(topics.commands) has \(commands); they must be equal")
+        }
+    }
+}

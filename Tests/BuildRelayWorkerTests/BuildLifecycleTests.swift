@@ -1,0 +1,114 @@
+import BuildRelayCore
+import BuildRelayTestSupport
+import Foundation
+import Testing
+
+/// What callers see for single requests: the contract's sequences of status events.
+@Suite(.timeLimit(.minutes(2)))
+struct BuildLifecycleTests {
+    @Test func triggeredBuildReportsAcceptedRunningSucceededInSequence() async throws {
+        let harness = try WorkerHarness()
+        let reader = try harness.startReader()
+        let worker = try harness.startWorker()
+        try await worker.waitUntilReady()
+        try await harness.trigger("req-ok", metadata: ["author": "kim"])
+        let events = try await reader.waitForTerminal("req-ok")
+        #expect(events.map(\.status) == ["accepted", "running", "succeeded"])
+        #expect(events.map(\.sequence) == [1, 2, 3])
+        #expect(events.map(\.id) == ["req-ok:1", "req-ok:2", "req-ok:3"])
+        #expect(events.map(\.previousStatus) == ["unknown", "accepted", "running"])
+        #expect(events.allSatisfy { $0.metadata["author"] == "kim" && $0.buildID != nil })
+        let traceparents = Set(events.compactMap { $0.headers.first { $0.name == "traceparent" }?.value })
+        #expect(traceparents.count == 1)
+        let outcome = await worker.stop()
+        #expect(throws: Never.self) { try outcome.get() }
+        await reader.close()
+    }
+
+    @Test func failingBuildEndsFailedWithAnError() async throws {
+        let harness = try WorkerHarness()
+        let reader = try harness.startReader()
+        let worker = try harness.startWorker()
+        try await worker.waitUntilReady()
+        try await harness.trigger("req-fail", queue: "sim-fail")
+        let events = try await reader.waitForTerminal("req-fail")
+        #expect(events.last?.status == "failed")
+        #expect(events.last?.errorKind == "user")
+        #expect(events.map(\.sequence) == Array(1...events.count))
+        await worker.stop()
+        await reader.close()
+    }
+
+    @Test func cancelMidBuildEndsCancelled() async throws {
+        let harness = try WorkerHarness()
+        let reader = try harness.startReader()
+        let worker = try harness.startWorker()
+        try await worker.waitUntilReady()
+        try await harness.trigger("req-cancel")
+        try await waitUntil("the build runs") { reader.events(for: "req-cancel").contains { $0.status == "running" } }
+        try await harness.cancel("req-cancel")
+        let events = try await reader.waitForTerminal("req-cancel")
+        #expect(events.map(\.status) == ["accepted", "running", "cancelled"])
+        await worker.stop()
+        await reader.close()
+    }
+
+    @Test func cancelBeforeTriggerStartsNothingAndReportsCancelled() async throws {
+        let harness = try WorkerHarness()
+        let reader = try harness.startReader()
+        let worker = try harness.startWorker()
+        try await worker.waitUntilReady()
+        try await harness.cancel("req-early")
+        try await harness.trigger("req-early")
+        let events = try await reader.waitForTerminal("req-early")
+        #expect(events.map(\.status) == ["cancelled"])
+        #expect(events.first?.sequence == 1)
+        #expect(events.first?.buildID == nil)
+        await worker.stop()
+        await reader.close()
+    }
+
+    @Test func repeatedTriggerStartsOneBuildAndPublishesNothingMore() async throws {
+        let harness = try WorkerHarness()
+        let reader = try harness.startReader()
+        let worker = try harness.startWorker()
+        try await worker.waitUntilReady()
+        try await harness.trigger("req-dup", queue: "fast")
+        try await reader.waitForTerminal("req-dup")
+        try await harness.trigger("req-dup", queue: "fast")
+        try await harness.trigger("req-after", queue: "fast")
+        try await reader.waitForTerminal("req-after")
+        #expect(reader.events(for: "req-dup").map(\.status) == ["succeeded"])
+        await worker.stop()
+        await reader.close()
+    }
+
+    @Test func unknownQueueFailsWithUserError() async throws {
+        let harness = try WorkerHarness()
+        let reader = try harness.startReader()
+        let worker = try harness.startWorker()
+        try await worker.waitUntilReady()
+        try await harness.trigger("req-nowhere", queue: "no-such-queue")
+        let events = try await reader.waitForTerminal("req-nowhere")
+        #expect(events.map(\.status) == ["failed"])
+        #expect(events.first?.errorKind == "user")
+        await worker.stop()
+        await reader.close()
+    }
+
+    @Test func publishedEventsValidateAgainstTheSchema() async throws {
+        let harness = try WorkerHarness()
+        let reader = try harness.startReader()
+        let worker = try harness.startWorker()
+        try await worker.waitUntilReady()
+        try await harness.trigger("req-schema-ok", metadata: ["author": "kim"])
+        try await harness.trigger("req-schema-bad", queue: "no-such-queue")
+        try await reader.waitForTerminal("req-schema-ok")
+        try await reader.waitForTerminal("req-schema-bad")
+        await worker.stop()
+        let lines = reader.all.map { String(decoding: $0.bytes, as: UTF8.self) }.joined(separator: "\n")
+        let result = try PythonJSONSchema.validate(schema: "status-event.schema.json", lines: lines)
+        #expect(result.status == 0, "\(result.output)")
+        await reader.close()
+    }
+}

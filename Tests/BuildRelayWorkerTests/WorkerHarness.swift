@@ -1,0 +1,196 @@
+import BuildRelayCore
+import BuildRelayKafka
+import BuildRelayProviders
+import BuildRelayTestSupport
+import BuildRelayWorker
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// An embedded cluster with the worker's four topics, workers running on it, a command producer and a reader of
+/// everything published.
+final class WorkerHarness: Sendable {
+    let cluster: MockCluster
+    let topics: WorkerTopics
+    let partitions: Int
+    let groupID = uniqueName("group")
+    private let producer: KafkaProducer
+
+    init(partitions: Int = 4, statePartitions: Int? = nil) throws {
+        cluster = try MockCluster()
+        var topics = WorkerTopics()
+        let suffix = uniqueName("t")
+        topics.commands = "commands-\(suffix)"
+        topics.status = "status-\(suffix)"
+        topics.state = "state-\(suffix)"
+        topics.deadLetter = "dlq-\(suffix)"
+        try cluster.createTopic(topics.commands, partitions: partitions)
+        try cluster.createTopic(topics.status, partitions: partitions)
+        try cluster.createTopic(topics.state, partitions: statePartitions ?? partitions)
+        try cluster.createTopic(topics.deadLetter, partitions: 1)
+        self.topics = topics
+        self.partitions = partitions
+        producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers), logger: testLogger("commands"))
+    }
+
+    /// Queues every test can use: builds of 1.5–2 s on `sim`, failing ones on `sim-fail`, instant ones on `fast`.
+    static func standardQueues(now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) -> [BuildQueue] {
+        let fastPolling = PollIntervals(accepted: .milliseconds(100), running: .milliseconds(100))
+        return [
+            BuildQueue(name: "sim", provider: "simulated", manager: SimulatedBuildManager(configuration: .init(minimumDuration: .milliseconds(1500), maximumDuration: .milliseconds(2000), failureRate: 0), now: now), pollIntervals: fastPolling),
+            BuildQueue(name: "sim-fail", provider: "simulated", manager: SimulatedBuildManager(configuration: .init(minimumDuration: .milliseconds(500), maximumDuration: .milliseconds(800), failureRate: 1), now: now), pollIntervals: fastPolling),
+            BuildQueue(name: "fast", provider: "noop", manager: NoopBuildManager(), pollIntervals: fastPolling),
+        ]
+    }
+
+    func configuration(queues: [BuildQueue] = WorkerHarness.standardQueues(), settings: (inout WorkerSettings) -> Void = { _ in }) -> WorkerConfiguration {
+        var configuration = WorkerConfiguration(
+            kafka: KafkaClientConfiguration(bootstrapServers: cluster.bootstrapServers, properties: fastGroupProperties.merging(["fetch.wait.max.ms": "20"]) { $1 }),
+            queues: queues)
+        configuration.topics = topics
+        configuration.settings.groupID = groupID
+        configuration.settings.shutdownTimeout = .seconds(10)
+        settings(&configuration.settings)
+        return configuration
+    }
+
+    /// Starts a worker in a service group; stop it with ``RunningWorker/stop()``.
+    func startWorker(_ configuration: WorkerConfiguration? = nil) throws -> RunningWorker {
+        try RunningWorker(worker: Worker(configuration: configuration ?? self.configuration(), logger: testLogger("worker")))
+    }
+
+    // MARK: Commands
+
+    func send(raw value: [UInt8]?, key: [UInt8]?, headers: [KafkaHeader] = []) async throws {
+        _ = try await producer.send(KafkaProducerRecord(topic: topics.commands, key: key, value: value, headers: headers))
+    }
+
+    func send(json: String, key: String) async throws {
+        try await send(raw: Array(json.utf8), key: Array(key.utf8))
+    }
+
+    func trigger(_ requestID: String, queue: String = "sim", metadata: [String: String] = [:]) async throws {
+        let metadataJSON = metadata.isEmpty ? "" : ",\"metadata\":{" + metadata.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",") + "}"
+        try await send(json: #"{"type":"trigger","requestId":"\#(requestID)","queue":"\#(queue)","changes":[{"uris":["github://acme/api/pull/1/abc"],"action":"validate"}]\#(metadataJSON)}"#, key: requestID)
+    }
+
+    func cancel(_ requestID: String) async throws {
+        try await send(json: #"{"type":"cancel","requestId":"\#(requestID)","reason":"test"}"#, key: requestID)
+    }
+
+    // MARK: Reading what was published
+
+    /// Starts reading the status and dead-letter topics from their beginning.
+    func startReader() throws -> PublishedRecords {
+        try PublishedRecords(cluster: cluster, topics: topics, statusPartitions: partitions)
+    }
+}
+
+/// A worker running in its own service group.
+final class RunningWorker: Sendable {
+    let worker: Worker
+    private let group: ServiceGroup
+    private let task: Task<Result<Void, any Error>, Never>
+
+    init(worker: Worker) {
+        self.worker = worker
+        let group = ServiceGroup(configuration: .init(services: [worker], logger: testLogger("service-group")))
+        self.group = group
+        task = Task {
+            do { try await group.run(); return .success(()) } catch { return .failure(error) }
+        }
+    }
+
+    /// Graceful shutdown; returns the worker's outcome.
+    @discardableResult
+    func stop() async -> Result<Void, any Error> {
+        await group.triggerGracefulShutdown()
+        return await task.value
+    }
+
+    /// Waits until the worker has joined its group and restored its partitions.
+    func waitUntilReady(seconds: Double = 30) async throws {
+        try await waitUntil("worker ready", seconds: seconds) { self.worker.isReady }
+    }
+}
+
+/// One published status event, parsed.
+struct PublishedEvent: Sendable {
+    var bytes: [UInt8]
+    var id: String
+    var requestID: String
+    var sequence: Int
+    var status: String
+    var previousStatus: String
+    var buildID: String?
+    var errorKind: String?
+    var metadata: [String: String]
+    var headers: [KafkaHeader]
+}
+
+/// Everything the workers published, read as it arrives.
+final class PublishedRecords: Sendable {
+    private let consumer: KafkaConsumer
+    private let events = LockedArray<PublishedEvent>()
+    private let deadLetters = LockedArray<KafkaMessage>()
+    private let task: Task<Void, Never>
+
+    init(cluster: MockCluster, topics: WorkerTopics, statusPartitions: Int) throws {
+        consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil, properties: ["fetch.wait.max.ms": "20"]),
+            logger: testLogger("reader"))
+        var assignment: [KafkaTopicPartition: KafkaOffset] = [KafkaTopicPartition(topic: topics.deadLetter, partition: 0): .beginning]
+        for partition in 0..<Int32(statusPartitions) { assignment[KafkaTopicPartition(topic: topics.status, partition: partition)] = .beginning }
+        try consumer.assign(assignment)
+        let (consumer, events, deadLetters) = (consumer, events, deadLetters)
+        task = Task {
+            for await event in consumer.events {
+                guard case .message(let message) = event else { continue }
+                if message.topic == topics.deadLetter {
+                    deadLetters.append(message)
+                } else if let parsed = Self.parse(message) {
+                    events.append(parsed)
+                }
+            }
+        }
+    }
+
+    deinit { task.cancel() }
+
+    func close() async {
+        task.cancel()
+        await consumer.close()
+    }
+
+    var all: [PublishedEvent] { events.values }
+    var deadLettered: [KafkaMessage] { deadLetters.values }
+
+    func events(for requestID: String) -> [PublishedEvent] { all.filter { $0.requestID == requestID } }
+
+    /// Waits until the request's events end in a terminal status; returns them.
+    @discardableResult
+    func waitForTerminal(_ requestID: String, seconds: Double = 30) async throws -> [PublishedEvent] {
+        try await waitUntil("a terminal event for \(requestID)", seconds: seconds) {
+            self.events(for: requestID).contains { ["succeeded", "failed", "cancelled"].contains($0.status) }
+        }
+        return events(for: requestID)
+    }
+
+    private static func parse(_ message: KafkaMessage) -> PublishedEvent? {
+        guard let value = message.value, case .object(let event)? = try? JSONParser.parse(value),
+              case .string(let id)? = event["id"], case .object(let data)? = event["data"],
+              case .string(let requestID)? = data["requestId"], case .number(let sequence)? = data["sequence"],
+              case .string(let status)? = data["status"], case .string(let previous)? = data["previousStatus"] else { return nil }
+        var buildID: String?
+        if case .string(let value)? = data["buildId"] { buildID = value }
+        var errorKind: String?
+        if case .object(let error)? = data["error"], case .string(let kind)? = error["kind"] { errorKind = kind }
+        var metadata: [String: String] = [:]
+        if case .object(let entries)? = data["metadata"] {
+            for case let (key, .string(value)) in entries { metadata[key] = value }
+        }
+        return PublishedEvent(bytes: value, id: id, requestID: requestID, sequence: Int(sequence), status: status, previousStatus: previous,
+                              buildID: buildID, errorKind: errorKind, metadata: metadata, headers: message.headers)
+    }
+}
