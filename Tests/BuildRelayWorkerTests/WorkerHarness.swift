@@ -16,6 +16,8 @@ final class WorkerHarness: Sendable {
     let partitions: Int
     let groupID = uniqueName("group")
     private let producer: KafkaProducer
+    /// Sends records larger than a producer's default 1 MB limit.
+    private let largeRecordProducer: KafkaProducer
 
     init(partitions: Int = 4, statePartitions: Int? = nil) throws {
         cluster = try MockCluster()
@@ -32,6 +34,9 @@ final class WorkerHarness: Sendable {
         self.topics = topics
         self.partitions = partitions
         producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers), logger: testLogger("commands"))
+        largeRecordProducer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers, properties: ["message.max.bytes": "4000000"]),
+            logger: testLogger("commands"))
     }
 
     /// Queues every test can use: builds of 1.5–2 s on `sim`, failing ones on `sim-fail`, instant ones on `fast`.
@@ -62,8 +67,8 @@ final class WorkerHarness: Sendable {
 
     // MARK: Commands
 
-    func send(raw value: [UInt8]?, key: [UInt8]?, headers: [KafkaHeader] = []) async throws {
-        _ = try await producer.send(KafkaProducerRecord(topic: topics.commands, key: key, value: value, headers: headers))
+    func send(raw value: [UInt8]?, key: [UInt8]?, headers: [KafkaHeader] = [], largeRecords: Bool = false) async throws {
+        _ = try await (largeRecords ? largeRecordProducer : producer).send(KafkaProducerRecord(topic: topics.commands, key: key, value: value, headers: headers))
     }
 
     func send(json: String, key: String) async throws {
@@ -77,6 +82,31 @@ final class WorkerHarness: Sendable {
 
     func cancel(_ requestID: String) async throws {
         try await send(json: #"{"type":"cancel","requestId":"\#(requestID)","reason":"test"}"#, key: requestID)
+    }
+
+    // MARK: Offsets
+
+    /// The group's committed offset of every command partition (`nil` where nothing was committed).
+    func committedOffsets() async throws -> [Int32: Int64?] {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: groupID), logger: testLogger("offsets"))
+        defer { Task { await consumer.close() } }
+        let partitions = (0..<Int32(partitions)).map { KafkaTopicPartition(topic: topics.commands, partition: $0) }
+        let committed = try await consumer.committedOffsets(partitions)
+        return Dictionary(uniqueKeysWithValues: committed.map { ($0.key.partition, $0.value) })
+    }
+
+    /// The end (high watermark) of every command partition.
+    func commandTopicEnds() async throws -> [Int32: Int64?] {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil), logger: testLogger("offsets"))
+        defer { Task { await consumer.close() } }
+        var ends: [Int32: Int64?] = [:]
+        for partition in 0..<Int32(partitions) {
+            let (low, high) = try await consumer.queryWatermarks(KafkaTopicPartition(topic: topics.commands, partition: partition))
+            ends[partition] = high > low ? high : nil
+        }
+        return ends
     }
 
     // MARK: Reading what was published

@@ -42,15 +42,15 @@ public struct CommandDecoder: Sendable {
         case let other?:
             return .failure(CommandRejection(reason: "requestId must be a string, not \(other.typeName)"))
         }
+        // A record keyed otherwise may sit on another partition than the request's: its id is not ours to fail.
+        guard let key else {
+            return .failure(CommandRejection(reason: "the record has no key; commands are keyed by their requestId"))
+        }
+        guard key.elementsEqual(requestID.rawValue.utf8) else {
+            return .failure(CommandRejection(reason: "the record key \"\(String(decoding: key.prefix(300), as: UTF8.self))\" is not the command's requestId"))
+        }
         do {
-            let command = try decodeCommand(members, requestID: requestID)
-            guard let key else {
-                throw CommandRejection(reason: "the record has no key; commands are keyed by their requestId")
-            }
-            guard key.elementsEqual(requestID.rawValue.utf8) else {
-                throw CommandRejection(reason: "the record key \"\(String(decoding: key.prefix(300), as: UTF8.self))\" is not the command's requestId")
-            }
-            return .success(command)
+            return .success(try decodeCommand(members, requestID: requestID))
         } catch var rejection as CommandRejection {
             rejection.requestID = requestID
             return .failure(rejection)
