@@ -10,6 +10,7 @@ import Synchronization
 /// group and runs until graceful shutdown, then: stops taking commands, lets in-flight trigger and cancel calls
 /// finish and their events be recorded and published, commits, leaves the group, closes every build manager and
 /// flushes the producer. Builds are not cancelled: the group's next owner of their partitions takes them over.
+/// Cancelling ``run()`` stops the worker abruptly instead, as a crash would (except that it leaves the group).
 public final class Worker: Service, Sendable {
     public let configuration: WorkerConfiguration
     public let engine: WorkerEngine
@@ -45,11 +46,13 @@ public final class Worker: Service, Sendable {
             "group": "\(configuration.settings.groupID)", "commands": "\(configuration.topics.commands)",
             "queues": "\(configuration.queues.map(\.name).sorted())",
         ])
+        var failure: (any Error)?
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.engine.run() }
                 group.addTask {
                     try await self.consumeUntilShutdown()
+                    guard !Task.isCancelled else { return }
                     await self.engine.revoke(self.engine.ownedPartitions, lost: false)
                     await self.consumer.close()
                     self.engine.stop()
@@ -57,17 +60,16 @@ public final class Worker: Service, Sendable {
                 try await group.waitForAll()
             }
         } catch {
-            await consumer.close()
-            await finish()
-            throw error
+            failure = error
         }
-        await finish()
-    }
-
-    private func finish() async {
+        // Cancelled or failed: stop now, without finishing in-flight work. Only durable work was committed, so the
+        // partitions' next owner redoes the rest from the state topic.
+        let abrupt = failure != nil || Task.isCancelled
+        await consumer.close()
         await engine.closeManagers()
-        await producer.close(timeout: configuration.settings.shutdownTimeout)
-        logger.info("worker stopped")
+        await producer.close(timeout: abrupt ? .zero : configuration.settings.shutdownTimeout)
+        logger.info("worker stopped", metadata: ["abrupt": "\(abrupt)"])
+        if let failure, !(failure is CancellationError) { throw failure }
     }
 
     /// Feeds the engine until graceful shutdown (or cancellation).

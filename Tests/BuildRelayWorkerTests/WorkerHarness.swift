@@ -75,6 +75,15 @@ final class WorkerHarness: Sendable {
         try await send(raw: Array(json.utf8), key: Array(key.utf8))
     }
 
+    /// Sends many triggers without waiting for each acknowledgement.
+    func triggerMany(_ requestIDs: [String], queue: String) async throws {
+        for id in requestIDs {
+            let json = #"{"type":"trigger","requestId":"\#(id)","queue":"\#(queue)","changes":[{"uris":["u"]}]}"#
+            try await producer.enqueue(KafkaProducerRecord(topic: topics.commands, key: Array(id.utf8), value: Array(json.utf8)))
+        }
+        try await producer.flush(timeout: .seconds(30))
+    }
+
     func trigger(_ requestID: String, queue: String = "sim", metadata: [String: String] = [:]) async throws {
         let metadataJSON = metadata.isEmpty ? "" : ",\"metadata\":{" + metadata.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",") + "}"
         try await send(json: #"{"type":"trigger","requestId":"\#(requestID)","queue":"\#(queue)","changes":[{"uris":["github://acme/api/pull/1/abc"],"action":"validate"}]\#(metadataJSON)}"#, key: requestID)
@@ -82,6 +91,37 @@ final class WorkerHarness: Sendable {
 
     func cancel(_ requestID: String) async throws {
         try await send(json: #"{"type":"cancel","requestId":"\#(requestID)","reason":"test"}"#, key: requestID)
+    }
+
+    // MARK: State topic
+
+    /// Appends `record` to the state topic as a worker would (on the partition its request id's commands use).
+    func appendState(_ record: BuildStateRecord, partition: Int32 = 0) async throws {
+        _ = try await producer.send(KafkaProducerRecord(
+            topic: topics.state, partition: partition, key: Array(record.requestID.rawValue.utf8), value: BuildStateCodec.encode(record)))
+    }
+
+    /// Everything in the state topic now, read synchronously from a throwaway consumer.
+    func stateRecords() throws -> [KafkaMessage] {
+        let semaphore = DispatchSemaphore(value: 0)
+        let result = LockedArray<KafkaMessage>()
+        let (cluster, topics, partitions) = (cluster, topics, partitions)
+        Task {
+            defer { semaphore.signal() }
+            guard let consumer = try? KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil, properties: ["enable.partition.eof": "true", "fetch.wait.max.ms": "20"]),
+                logger: testLogger("state")) else { return }
+            try? consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Int32(partitions)).map { (KafkaTopicPartition(topic: topics.state, partition: $0), KafkaOffset.beginning) }))
+            var ended = Set<Int32>()
+            for await event in consumer.events {
+                if case .message(let message) = event { result.append(message) }
+                if case .endOfPartition(let partition, _) = event { ended.insert(partition.partition) }
+                if ended.count == partitions { break }
+            }
+            await consumer.close()
+        }
+        semaphore.wait()
+        return result.values
     }
 
     // MARK: Offsets
@@ -137,6 +177,12 @@ final class RunningWorker: Sendable {
     func stop() async -> Result<Void, any Error> {
         await group.triggerGracefulShutdown()
         return await task.value
+    }
+
+    /// Stops the worker abruptly (its task is cancelled): no in-flight work is finished.
+    func abort() async {
+        task.cancel()
+        _ = await task.value
     }
 
     /// Waits until the worker has joined its group and restored its partitions.

@@ -42,9 +42,17 @@ public final class WorkerEngine: Sendable {
         self.state = Mutex(WorkerEngineState(settings: settings, queues: queuesByName))
     }
 
-    /// Runs provider calls and timers until ``stop()``; throws the first error that made a record impossible to
-    /// store (the worker must then exit: its uncommitted commands go to another worker).
+    /// Runs provider calls and timers until ``stop()`` or cancellation; throws the first error that made a record
+    /// impossible to store (the worker must then exit: its uncommitted commands go to another worker).
     public func run() async throws {
+        try await withTaskCancellationHandler {
+            try await serve()
+        } onCancel: {
+            shutDownQueues()
+        }
+    }
+
+    private func serve() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<max(1, settings.commandConcurrency) {
                 group.addTask { await self.serveCalls(from: self.commandCalls) }
