@@ -81,7 +81,8 @@ struct StatusEventEncoderTests {
     @Test("every example under schemas/ validates against its schema", .enabled(if: PythonJSONSchema.isAvailable, "python3 with jsonschema is not installed"))
     func examplesValidate() throws {
         for (schema, examples) in [("trigger.schema.json", ["trigger.json"]), ("cancel.schema.json", ["cancel.json"]),
-                                   ("status-event.schema.json", ["status-running.json", "status-failed.json"])] {
+                                   ("status-event.schema.json", ["status-running.json", "status-failed.json"]),
+                                   ("state-record.schema.json", ["state-running.json", "state-cancel-before-trigger.json"])] {
             let result = try PythonJSONSchema.validate(schema: schema, files: examples.map { "schemas/examples/\($0)" })
             #expect(result.status == 0, "\(schema): \(result.output)")
         }

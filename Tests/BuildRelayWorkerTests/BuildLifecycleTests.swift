@@ -96,7 +96,7 @@ struct BuildLifecycleTests {
         await reader.close()
     }
 
-    @Test func publishedEventsValidateAgainstTheSchema() async throws {
+    @Test func publishedEventsAndStateRecordsValidateAgainstTheirSchemas() async throws {
         let harness = try WorkerHarness()
         let reader = try harness.startReader()
         let worker = try harness.startWorker()
@@ -109,6 +109,10 @@ struct BuildLifecycleTests {
         let lines = reader.all.map { String(decoding: $0.bytes, as: UTF8.self) }.joined(separator: "\n")
         let result = try PythonJSONSchema.validate(schema: "status-event.schema.json", lines: lines)
         #expect(result.status == 0, "\(result.output)")
+        let states = try harness.stateRecords().compactMap(\.value).map { String(decoding: $0, as: UTF8.self) }
+        #expect(states.count == 4, "three transitions of one build, one of the other")
+        let stateResult = try PythonJSONSchema.validate(schema: "state-record.schema.json", lines: states.joined(separator: "\n"))
+        #expect(stateResult.status == 0, "\(stateResult.output)")
         await reader.close()
     }
 }
