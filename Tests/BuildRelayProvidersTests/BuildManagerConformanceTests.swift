@@ -17,6 +17,10 @@ struct BuildManagerSubject: Sendable, CustomTestStringConvertible {
             name: "simulated",
             make: { SimulatedBuildManager(configuration: .init(minimumDuration: .milliseconds(300), maximumDuration: .milliseconds(600), failureRate: 0.5)) },
             hasNonTerminalBuilds: true),
+        BuildManagerSubject(
+            name: "process",
+            make: { ProcessBuildManager(configuration: .init(command: ["/bin/sh", "-c", "sleep 0.5"], cancelGracePeriod: .seconds(2))) },
+            hasNonTerminalBuilds: true),
     ]
 }
 

@@ -1,0 +1,204 @@
+import BuildRelayCore
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The local job runner: each build runs the queue's command as a child process of the worker.
+///
+/// The child runs in its own process group with the environment the contract gives a CI job
+/// (`BUILDRELAY_REQUEST_ID`, `BUILDRELAY_QUEUE`, `BUILDRELAY_CHANGES_FILE`, `BUILDRELAY_METADATA_FILE`) plus the
+/// worker's `PATH`, `HOME`, `USER`, `LANG`, `TZ` and `TMPDIR`, and none of its other variables (they may hold
+/// secrets). `accepted` until first polled, `running` while it runs, then `succeeded` (exit 0), `cancelled` (after a
+/// cancel) or `failed`. Cancel and timeout send SIGTERM to the group, then SIGKILL after `cancelGracePeriod`.
+/// Output goes to a bounded log whose path is in the metadata (`log`).
+///
+/// Builds are local to the worker: they die with it (parent-death signal), and another worker polling one learns
+/// it is gone (`failed`, infra). A ``BuildID`` is `process:<manager instance>:<pid>:<sequence>`.
+public final class ProcessBuildManager: BuildManager {
+    public let configuration: ProcessBuildConfiguration
+    private let instance = UUID().uuidString.lowercased()
+    private let spawner = ProcessSpawner()
+    private let closed = ClosedState()
+    private let state = Mutex(State())
+
+    private struct Build {
+        var requestID: RequestID
+        var pid: pid_t
+        var directory: String
+        var deadline: ContinuousClock.Instant
+        var polled = false
+        var cancelRequested = false
+        var timedOut = false
+        /// Set once the process was reaped: its wait status, and when.
+        var exitStatus: Int32?
+        var exitedAt: ContinuousClock.Instant?
+        /// Every writer closed the output pipe and the log is complete.
+        var outputComplete = false
+    }
+
+    /// How long a build that exited may still be reported `running` while its output is being written out
+    /// (a background child that keeps the pipe open would otherwise hold the build forever).
+    private static let outputGracePeriod: Duration = .seconds(2)
+
+    private struct State {
+        var builds: [BuildID: Build] = [:]
+        var byRequest: [RequestID: BuildID] = [:]
+        var sequence = 0
+    }
+
+    public init(configuration: ProcessBuildConfiguration) {
+        self.configuration = configuration
+    }
+
+    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
+        try closed.checkOpen()
+        let (existing, number) = state.withLock { state -> (BuildID?, Int) in
+            // Finished builds are kept an hour for late status and cancel calls, then forgotten.
+            let expired = state.builds.filter { $0.value.exitedAt.map { ContinuousClock.now - $0 > .seconds(3600) } ?? false }
+            for (id, build) in expired {
+                state.builds[id] = nil
+                if state.byRequest[build.requestID] == id { state.byRequest[build.requestID] = nil }
+            }
+            // A repeated trigger while the build runs gets that build.
+            if let id = state.byRequest[requestID], state.builds[id]?.exitStatus == nil { return (id, 0) }
+            state.sequence += 1
+            return (nil, state.sequence)
+        }
+        if let existing { return (existing, .accepted) }
+        let directory = URL(fileURLWithPath: configuration.buildsDirectory)
+            .appendingPathComponent("\(requestID.rawValue.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }.reduce(into: "") { $0.append($1) })-\(instance.prefix(8))-\(number)")
+        let changesFile = directory.appendingPathComponent("changes.json")
+        let metadataFile = directory.appendingPathComponent("metadata.json")
+        let logFile = directory.appendingPathComponent("output.log")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let changesJSON = changes.map { ["uris": $0.uris, "action": $0.action.rawValue] as [String: Any] }
+            try JSONSerialization.data(withJSONObject: changesJSON, options: [.sortedKeys]).write(to: changesFile)
+            try JSONSerialization.data(withJSONObject: metadata.entries, options: [.sortedKeys]).write(to: metadataFile)
+        } catch {
+            throw BuildError(code: .providerError, kind: .infra, isRetryable: false, message: "cannot prepare the build directory \(directory.path): \(error)")
+        }
+        var environment = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "USER", "LANG", "TZ", "TMPDIR"].contains($0.key) }
+        environment["BUILDRELAY_REQUEST_ID"] = requestID.rawValue
+        environment["BUILDRELAY_QUEUE"] = queue
+        environment["BUILDRELAY_CHANGES_FILE"] = changesFile.path
+        environment["BUILDRELAY_METADATA_FILE"] = metadataFile.path
+
+        let log = open(logFile.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw BuildError(code: .providerError, kind: .infra, isRetryable: false, message: "cannot create \(logFile.path)") }
+        let child: ProcessSpawner.Child
+        do {
+            child = try await spawner.spawn(ProcessSpawner.Request(
+                arguments: configuration.command, environment: environment, workingDirectory: configuration.workingDirectory))
+        } catch {
+            Glibc.close(log)
+            throw BuildError(code: .providerError, kind: .infra, isRetryable: false, message: "\(error)")
+        }
+        let pid = child.pid
+        let id = BuildID("process:\(instance):\(pid):\(number)")
+        state.withLock { state in
+            state.builds[id] = Build(requestID: requestID, pid: pid, directory: directory.path, deadline: .now + configuration.timeout)
+            state.byRequest[requestID] = id
+        }
+        OutputCapture.start(pipe: child.output, file: log, limit: configuration.maximumLogBytes) { [self] in
+            state.withLock { $0.builds[id]?.outputComplete = true }
+        }
+        return (id, .accepted)
+    }
+
+    public func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+        try closed.checkOpen()
+        try checkOwned(build)
+        let (current, stopNow) = try state.withLock { state -> (Build, Bool) in
+            guard var current = state.builds[build] else { throw BuildError.unknownBuild(build) }
+            current.polled = true
+            if current.exitStatus == nil {
+                var status: Int32 = 0
+                if waitpid(current.pid, &status, WNOHANG) == current.pid {
+                    current.exitStatus = status
+                    current.exitedAt = .now
+                }
+            }
+            var stopNow = false
+            if current.exitStatus == nil, !current.timedOut, !current.cancelRequested, ContinuousClock.now >= current.deadline {
+                current.timedOut = true
+                stopNow = true
+            }
+            state.builds[build] = current
+            return (current, stopNow)
+        }
+        if stopNow { terminate(current.pid) }
+        var metadata: BuildMetadata = ["log": current.directory + "/output.log"]
+        guard let exitStatus = current.exitStatus, let exitedAt = current.exitedAt,
+              current.outputComplete || ContinuousClock.now - exitedAt > Self.outputGracePeriod else { return (.running, metadata) }
+        let exited = exitStatus & 0x7F == 0
+        let code = (exitStatus >> 8) & 0xFF
+        let signal = exitStatus & 0x7F
+        metadata[exited ? "exitCode" : "signal"] = String(exited ? code : signal)
+        if current.timedOut {
+            metadata["reason"] = "timed out after \(configuration.timeout)"
+            return (.failed, metadata)
+        }
+        if current.cancelRequested { return (.cancelled, metadata) }
+        return (exited && code == 0 ? .succeeded : .failed, metadata)
+    }
+
+    public func cancel(_ build: BuildID) async throws {
+        try closed.checkOpen()
+        guard build.rawValue.hasPrefix("process:") else { throw BuildError.unknownBuild(build) }
+        guard isOwned(build) else { return }  // its worker is gone, and the process with it
+        let pid = try state.withLock { state -> pid_t? in
+            guard var current = state.builds[build] else { throw BuildError.unknownBuild(build) }
+            guard current.exitStatus == nil, !current.cancelRequested else { return nil }
+            current.cancelRequested = true
+            state.builds[build] = current
+            return current.pid
+        }
+        if let pid { terminate(pid) }
+    }
+
+    /// Stops every build still running (SIGKILL) and the spawner. Idempotent.
+    public func close() async throws {
+        closed.close()
+        let running = state.withLock { state in state.builds.values.filter { $0.exitStatus == nil }.map(\.pid) }
+        for pid in running {
+            kill(-pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        state.withLock { state in
+            for id in state.builds.keys where state.builds[id]?.exitStatus == nil {
+                state.builds[id]?.exitStatus = Int32(SIGKILL)
+                state.builds[id]?.exitedAt = .now
+            }
+        }
+        spawner.stop()
+    }
+
+    /// SIGTERM to the build's process group now, SIGKILL after the grace period if it is still there.
+    private func terminate(_ pid: pid_t) {
+        kill(-pid, SIGTERM)
+        let grace = configuration.cancelGracePeriod
+        Task { [self] in
+            try? await Task.sleep(for: grace)
+            let reaped = state.withLock { state in state.builds.values.first { $0.pid == pid }?.exitStatus != nil }
+            // Not reaped yet, so the pid cannot have been reused.
+            if !reaped { kill(-pid, SIGKILL) }
+        }
+    }
+
+    private func isOwned(_ build: BuildID) -> Bool {
+        build.rawValue.hasPrefix("process:\(instance):")
+    }
+
+    private func checkOwned(_ build: BuildID) throws {
+        guard build.rawValue.hasPrefix("process:") else { throw BuildError.unknownBuild(build) }
+        guard isOwned(build) else {
+            throw BuildError(code: .workerStopped, kind: .infra, isRetryable: false,
+                             message: "the worker that ran this process build stopped, and the build with it")
+        }
+    }
+}

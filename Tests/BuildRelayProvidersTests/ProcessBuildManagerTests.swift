@@ -1,0 +1,94 @@
+import BuildRelayCore
+import BuildRelayProviders
+import Foundation
+import Testing
+
+/// The local job runner: what a job receives, and how it ends.
+@Suite(.timeLimit(.minutes(1)))
+struct ProcessBuildManagerTests {
+    static let changes = [BuildChange(uris: ["github://acme/api/pull/1/abc", "github://acme/api/pull/2/def"], action: .apply), BuildChange(uris: ["x"])]
+
+    func manager(_ script: String, timeout: Duration = .seconds(60), grace: Duration = .seconds(5), maximumLogBytes: Int = 1 << 20) -> ProcessBuildManager {
+        ProcessBuildManager(configuration: .init(
+            command: ["/bin/sh", "-c", script], timeout: timeout, cancelGracePeriod: grace, maximumLogBytes: maximumLogBytes))
+    }
+
+    /// Polls until terminal; returns the final status and metadata.
+    func finish(_ manager: ProcessBuildManager, _ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            let (status, metadata) = try await manager.status(build)
+            if status.isTerminal { return (status, metadata) }
+            try #require(ContinuousClock.now < deadline, "the process did not finish")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    @Test func theJobReceivesItsRequestQueueChangesAndMetadataAndNoOtherVariables() async throws {
+        setenv("BUILDRELAY_TEST_SECRET", "hunter2", 1)
+        let manager = manager(#"echo "id=$BUILDRELAY_REQUEST_ID queue=$BUILDRELAY_QUEUE secret=${BUILDRELAY_TEST_SECRET:-none}"; cat "$BUILDRELAY_CHANGES_FILE"; echo; cat "$BUILDRELAY_METADATA_FILE""#)
+        let (build, first) = try await manager.trigger(queue: "local", changes: Self.changes, metadata: ["author": "kim"], requestID: RequestID(rawValue: "req-env")!)
+        #expect(first == .accepted)
+        let (status, metadata) = try await finish(manager, build)
+        #expect(status == .succeeded)
+        #expect(metadata["exitCode"] == "0")
+        let log = try String(contentsOfFile: try #require(metadata["log"]), encoding: .utf8)
+        #expect(log.contains("id=req-env queue=local secret=none"))
+        #expect(log.contains(#"[{"action":"apply","uris":["github:\/\/acme\/api\/pull\/1\/abc","github:\/\/acme\/api\/pull\/2\/def"]},{"action":"validate","uris":["x"]}]"#))
+        #expect(log.contains(#"{"author":"kim"}"#))
+        try await manager.close()
+    }
+
+    @Test func aNonZeroExitFailsWithItsCode() async throws {
+        let manager = manager("exit 3")
+        let (build, _) = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-exit")!)
+        let (status, metadata) = try await finish(manager, build)
+        #expect(status == .failed)
+        #expect(metadata["exitCode"] == "3")
+        try await manager.close()
+    }
+
+    @Test func aBuildOverItsTimeoutIsStoppedAndFails() async throws {
+        let manager = manager("sleep 30", timeout: .milliseconds(300), grace: .milliseconds(200))
+        let (build, _) = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-slow")!)
+        let (status, metadata) = try await finish(manager, build)
+        #expect(status == .failed)
+        #expect(metadata["reason"]?.contains("timed out") == true)
+        try await manager.close()
+    }
+
+    @Test func cancelTermsThenKillsAJobThatIgnoresSIGTERM() async throws {
+        let manager = manager(#"trap '' TERM; echo started; while true; do sleep 0.05; done"#, grace: .milliseconds(300))
+        let (build, _) = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-stubborn")!)
+        try await Task.sleep(for: .milliseconds(200))
+        try await manager.cancel(build)
+        let (status, metadata) = try await finish(manager, build)
+        #expect(status == .cancelled)
+        #expect(metadata["signal"] == "9")
+        try await manager.close()
+    }
+
+    @Test func outputIsBoundedAndSaysWhatItDropped() async throws {
+        let manager = manager("head -c 200000 /dev/zero | tr '\\000' x", maximumLogBytes: 1000)
+        let (build, _) = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-noisy")!)
+        let (status, metadata) = try await finish(manager, build)
+        #expect(status == .succeeded)
+        let path = try #require(metadata["log"])
+        let log = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(log.hasPrefix(String(repeating: "x", count: 1000)))
+        #expect(log.contains("199000 more bytes dropped"))
+        try await manager.close()
+    }
+
+    @Test func anotherWorkersProcessBuildIsReportedGone() async throws {
+        let first = manager("sleep 5")
+        let (build, _) = try await first.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-orphan")!)
+        try await first.close()
+        let second = manager("true")
+        let error = await #expect(throws: BuildError.self) { try await second.status(build) }
+        #expect(error?.kind == .infra)
+        #expect(error?.isRetryable == false)
+        try await second.cancel(build)  // a no-op: the process is gone
+        try await second.close()
+    }
+}
