@@ -7,9 +7,10 @@ import Synchronization
 /// One BuildRelay worker: a member of the consumer group on the commands topic, driving a ``WorkerEngine``.
 ///
 /// ``run()`` checks the topics (the state topic must have as many partitions as the commands topic), joins the
-/// group and runs until graceful shutdown, then: stops taking commands, lets in-flight trigger and cancel calls
+/// group and runs until graceful shutdown, then: stops taking commands, waits for local (`process`) builds and
+/// stops those that outlast `worker.shutdownTimeout` (reported `failed`), lets in-flight trigger and cancel calls
 /// finish and their events be recorded and published, commits, leaves the group, closes every build manager and
-/// flushes the producer. Builds are not cancelled: the group's next owner of their partitions takes them over.
+/// flushes the producer. Other builds are not cancelled: the group's next owner of their partitions takes them over.
 /// Cancelling ``run()`` stops the worker abruptly instead, as a crash would (except that it leaves the group).
 public final class Worker: Service, Sendable {
     public let configuration: WorkerConfiguration
@@ -53,6 +54,7 @@ public final class Worker: Service, Sendable {
                 group.addTask {
                     try await self.consumeUntilShutdown()
                     guard !Task.isCancelled else { return }
+                    await self.engine.finishLocalBuilds()
                     await self.engine.revoke(self.engine.ownedPartitions, lost: false)
                     await self.consumer.close()
                     self.engine.stop()

@@ -1,4 +1,5 @@
 import BuildRelayCore
+import BuildRelayProviders
 import BuildRelayTestSupport
 import Foundation
 import Testing
@@ -113,6 +114,35 @@ struct BuildLifecycleTests {
         #expect(states.count == 4, "three transitions of one build, one of the other")
         let stateResult = try PythonJSONSchema.validate(schema: "state-record.schema.json", lines: states.joined(separator: "\n"))
         #expect(stateResult.status == 0, "\(stateResult.output)")
+        await reader.close()
+    }
+}
+
+/// `process` builds run on the worker: they end with it.
+@Suite(.timeLimit(.minutes(2)))
+struct LocalBuildShutdownTests {
+    @Test func gracefulShutdownLetsShortLocalBuildsFinishAndFailsLongOnes() async throws {
+        let harness = try WorkerHarness(partitions: 1)
+        let polling = PollIntervals(accepted: .milliseconds(100), running: .milliseconds(100))
+        let queues = [
+            BuildQueue(name: "short", provider: "process", manager: ProcessBuildManager(configuration: .init(command: ["/bin/sh", "-c", "sleep 1"])),
+                       pollIntervals: polling, buildsAreLocal: true),
+            BuildQueue(name: "long", provider: "process", manager: ProcessBuildManager(configuration: .init(command: ["/bin/sh", "-c", "sleep 60"], cancelGracePeriod: .milliseconds(200))),
+                       pollIntervals: polling, buildsAreLocal: true),
+        ]
+        let reader = try harness.startReader()
+        let worker = try harness.startWorker(harness.configuration(queues: queues) { $0.shutdownTimeout = .seconds(3) })
+        try await worker.waitUntilReady()
+        try await harness.trigger("req-short", queue: "short")
+        try await harness.trigger("req-long", queue: "long")
+        try await waitUntil("both run") { reader.events(for: "req-short").count == 2 && reader.events(for: "req-long").count == 2 }
+        let outcome = await worker.stop()
+        #expect(throws: Never.self) { try outcome.get() }
+        let short = try await reader.waitForTerminal("req-short")
+        let long = try await reader.waitForTerminal("req-long")
+        #expect(short.map(\.status) == ["accepted", "running", "succeeded"])
+        #expect(long.map(\.status) == ["accepted", "running", "failed"])
+        #expect(long.last?.errorKind == "infra")
         await reader.close()
     }
 }

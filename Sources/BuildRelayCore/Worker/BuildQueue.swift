@@ -6,11 +6,15 @@ public struct BuildQueue: Sendable {
     public var manager: any BuildManager
     /// The worker's intervals with this queue's overrides applied.
     public var pollIntervals: PollIntervals
+    /// Builds run on the worker itself (the `process` provider): they cannot be taken over, so a graceful
+    /// shutdown waits for them, then stops them and reports them `failed` (infra).
+    public var buildsAreLocal: Bool
 
-    public init(name: String, provider: String, manager: any BuildManager, pollIntervals: PollIntervals = PollIntervals()) {
+    public init(name: String, provider: String, manager: any BuildManager, pollIntervals: PollIntervals = PollIntervals(), buildsAreLocal: Bool = false) {
         self.name = name
         self.provider = provider
         self.manager = manager
         self.pollIntervals = pollIntervals
+        self.buildsAreLocal = buildsAreLocal
     }
 }

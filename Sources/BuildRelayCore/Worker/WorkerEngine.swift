@@ -154,6 +154,20 @@ public final class WorkerEngine: Sendable {
         logger.info("partitions released", metadata: ["partitions": "\(partitions.sorted())", "lost": "\(lost)"])
     }
 
+    /// For a graceful shutdown, once no more commands come: waits up to `worker.shutdownTimeout` for local builds
+    /// (``BuildQueue/buildsAreLocal``) to finish, then stops the rest and reports them `failed` (infra).
+    public func finishLocalBuilds() async {
+        let deadline = ContinuousClock.now + settings.shutdownTimeout
+        while state.withLock({ $0.unfinishedLocalBuilds }) > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let stopDeadline = ContinuousClock.now + .seconds(5)
+        while state.withLock({ $0.unfinishedLocalBuilds }) > 0, ContinuousClock.now < stopDeadline {
+            update { state, effects in state.stopLocalBuilds(now: self.now(), effects: &effects) }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// The command partitions this worker owns and has restored.
     public var ownedPartitions: [Int32] { state.withLock { $0.partitions.keys.sorted() } }
 

@@ -346,6 +346,28 @@ struct WorkerEngineState {
         }
     }
 
+    // MARK: Shutdown
+
+    /// Local builds (see ``BuildQueue/buildsAreLocal``) not yet terminal.
+    var unfinishedLocalBuilds: Int {
+        partitions.values.reduce(0) { count, table in
+            count + table.builds.values.filter { !$0.record.isSettled && $0.holdsSlot && queues[$0.record.queue]?.buildsAreLocal == true }.count
+        }
+    }
+
+    /// Reports every idle unfinished local build `failed` (infra) and stops it; busy ones are left for a later call.
+    mutating func stopLocalBuilds(now: Int64, effects: inout Effects) {
+        let error = BuildError(code: .workerStopped, kind: .infra, isRetryable: true, message: "the worker shut down before this local build finished")
+        for partition in partitions.keys {
+            guard var table = partitions[partition] else { continue }
+            for (requestID, var build) in table.builds where build.isIdle && !build.record.isSettled && queues[build.record.queue]?.buildsAreLocal == true {
+                giveUp(&build, error: error, table: &table, now: now, effects: &effects)
+                table.builds[requestID] = build
+            }
+            partitions[partition] = table
+        }
+    }
+
     // MARK: Partitions
 
     /// Starts owning `partition` with the builds its state records describe.
