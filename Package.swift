@@ -50,7 +50,10 @@ let package = Package(
         .executableTarget(
             name: "buildrelay",
             dependencies: [
+                "BuildRelayCore",
                 "BuildRelayKafka",
+                "BuildRelayProviders",
+                "BuildRelayWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

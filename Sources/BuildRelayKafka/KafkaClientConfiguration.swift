@@ -28,10 +28,12 @@ public struct KafkaClientConfiguration: Sendable, CustomStringConvertible {
 
     /// The properties librdkafka receives, in the order they are applied: `defaults`, then
     /// `bootstrap.servers`, then `properties`, then `secretProperties`.
-    func librdkafkaProperties(defaults: KeyValuePairs<String, String>) -> [(key: String, value: String, isSecret: Bool)] {
+    /// Properties that only the other `role` uses are left out.
+    func librdkafkaProperties(for role: KafkaClientRole, defaults: KeyValuePairs<String, String>) -> [(key: String, value: String, isSecret: Bool)] {
         var result = defaults.map { (key: $0.key, value: $0.value, isSecret: false) }
         result.append((key: "bootstrap.servers", value: bootstrapServers, isSecret: false))
-        for key in properties.keys.sorted() { result.append((key, properties[key]!, false)) }
+        let foreign = role.foreignProperties
+        for key in properties.keys.sorted() where !foreign.contains(key) { result.append((key, properties[key]!, false)) }
         for key in secretProperties.keys.sorted() { result.append((key, secretProperties[key]!, true)) }
         return result
     }

@@ -25,7 +25,7 @@ public struct KafkaConsumerConfiguration: Sendable {
     }
 
     func librdkafkaProperties() -> [(key: String, value: String, isSecret: Bool)] {
-        var properties = client.librdkafkaProperties(defaults: [
+        var properties = client.librdkafkaProperties(for: .consumer, defaults: [
             "client.id": "buildrelay",
             "enable.auto.offset.store": "false",
             "enable.auto.commit": groupID == nil ? "false" : "true",

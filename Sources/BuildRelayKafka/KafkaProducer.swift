@@ -23,7 +23,7 @@ public final class KafkaProducer: Service, Sendable {
         let context = ProducerContext(configuration: configuration, logger: logger)
         let client = try RdKafkaClient(
             type: RD_KAFKA_PRODUCER,
-            configuration: configuration.client.librdkafkaProperties(defaults: KafkaProducerConfiguration.defaults),
+            configuration: configuration.client.librdkafkaProperties(for: .producer, defaults: KafkaProducerConfiguration.defaults),
             context: context)
         self.client = client
         self.context = context

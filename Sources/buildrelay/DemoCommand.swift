@@ -1,91 +1,70 @@
 import ArgumentParser
+import BuildRelayCore
 import BuildRelayKafka
+import BuildRelayProviders
+import BuildRelayWorker
 import Foundation
 import Logging
 import ServiceLifecycle
 
-/// `buildrelay demo`: the embedded broker with sample traffic, until SIGINT/SIGTERM.
-///
-/// Today this shows the transport: sample `trigger` commands keyed by `requestId` go to `build.commands`, and a
-/// consumer-group member prints each one as it arrives. The worker (builds and status events) replaces the
-/// printing member when it lands.
+/// `buildrelay demo`: the embedded broker, one worker with `simulated` and `process` queues, sample commands, and
+/// every status event printed as it arrives, until SIGINT/SIGTERM.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the embedded broker with sample commands and print them as they arrive (Ctrl-C stops)."
+        abstract: "Run the embedded broker and a worker, send sample commands and print every status event (Ctrl-C stops).",
+        discussion: """
+            Queues: `sim` (simulated builds of 2-6 s, a quarter of them failing) and `local` (the process provider \
+            running a small shell script). After the sample commands, a new `sim` trigger follows every --interval.
+            """
     )
 
-    @Option(help: "Sample commands per second.")
-    var rate: Double = 1
+    @Option(help: "Seconds between the triggers that follow the sample commands.")
+    var interval: Double = 3
+
+    @Flag(help: "Exit once every sample command's request has its terminal event (for scripts and tests).")
+    var once = false
 
     func run() async throws {
         let logger = CommandLogging.bootstrap(label: "buildrelay.demo", level: .warning)
         let cluster = try MockCluster(logger: logger)
         for topic in BrokerCommand.defaultTopics { try cluster.createTopic(topic.name, partitions: topic.partitions) }
-        print("embedded broker: \(cluster.bootstrapServers)")
-        print("attach any Kafka client, e.g.  kcat -C -b \(cluster.bootstrapServers) -t build.commands -f '%p/%o %k %s\\n'")
-        print("sending sample trigger commands to build.commands; Ctrl-C stops\n")
+        print("embedded broker at \(cluster.bootstrapServers); watch it with any Kafka client, e.g.")
+        print("  kcat -C -b \(cluster.bootstrapServers) -t build.status -u")
+        print("starting a worker (queues: sim = simulated, local = process); the group join takes a few seconds\n")
         fflush(nil)
 
+        let buildsDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("buildrelay-demo").path
+        let polling = PollIntervals(accepted: .milliseconds(500), running: .milliseconds(500))
+        let script = #"echo "building $BUILDRELAY_REQUEST_ID"; cat "$BUILDRELAY_CHANGES_FILE"; sleep 2; case "$BUILDRELAY_REQUEST_ID" in *fails*) echo "tests failed"; exit 1;; esac"#
+        var configuration = WorkerConfiguration(
+            kafka: KafkaClientConfiguration(bootstrapServers: cluster.bootstrapServers, properties: [
+                "session.timeout.ms": "6000", "heartbeat.interval.ms": "500", "fetch.wait.max.ms": "50",
+            ]),
+            queues: [
+                BuildQueue(name: "sim", provider: "simulated", manager: SimulatedBuildManager(configuration: .init(
+                    minimumDuration: .seconds(2), maximumDuration: .seconds(6), failureRate: 0.25)), pollIntervals: polling),
+                BuildQueue(name: "local", provider: "process", manager: ProcessBuildManager(configuration: .init(
+                    command: ["/bin/sh", "-c", script], timeout: .seconds(60), cancelGracePeriod: .seconds(2), buildsDirectory: buildsDirectory)),
+                    pollIntervals: polling, buildsAreLocal: true),
+            ])
+        configuration.settings.groupID = "buildrelay-demo"
+        configuration.settings.shutdownTimeout = .seconds(5)
+        let worker = try Worker(configuration: configuration, logger: logger)
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
-        let consumer = try KafkaConsumer(
-            configuration: .init(bootstrapServers: cluster.bootstrapServers, groupID: "buildrelay-demo",
-                                 properties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]),
-            logger: logger)
-        try consumer.subscribe(topics: ["build.commands"])
+        let printer = try DemoPrinter(bootstrapServers: cluster.bootstrapServers, logger: logger)
+        let traffic = DemoTraffic(producer: producer, worker: worker, printer: printer, interval: .seconds(max(interval, 0.1)), once: once)
         let group = ServiceGroup(configuration: .init(
-            // Shut down in reverse order: traffic and printing stop before the clients close.
+            // Shut down in reverse order: traffic stops first, the worker finishes, the printer shows the last events.
             services: [
                 .init(service: producer),
-                .init(service: consumer),
-                .init(service: DemoPrinter(consumer: consumer)),
-                .init(service: DemoTraffic(producer: producer, interval: .seconds(1 / max(rate, 0.01)))),
+                .init(service: printer),
+                .init(service: worker),
+                .init(service: traffic, successTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
         withExtendedLifetime(cluster) {}
-    }
-}
-
-/// Sends one sample trigger command per interval until graceful shutdown.
-struct DemoTraffic: Service {
-    let producer: KafkaProducer
-    let interval: Duration
-
-    func run() async throws {
-        var sequence = 1
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let requestID = "demo-\(sequence)"
-            let command = #"{"type":"trigger","requestId":"\#(requestID)","queue":"sim","changes":[{"uris":["github://acme/api/pull/\#(sequence)"],"action":"validate"}],"metadata":{"author":"demo"}}"#
-            let report = try await producer.send(KafkaProducerRecord(topic: "build.commands", key: Array(requestID.utf8), value: Array(command.utf8)))
-            print("sent     \(requestID) -> build.commands[\(report.partition)] offset \(report.offset)")
-            fflush(nil)
-            sequence += 1
-            try? await Task.sleep(for: interval)
-        }
-    }
-}
-
-/// Prints every command as the consumer group delivers it, and stores its offset.
-struct DemoPrinter: Service {
-    let consumer: KafkaConsumer
-
-    func run() async throws {
-        for await event in consumer.events.cancelOnGracefulShutdown() {
-            switch event {
-            case .message(let message):
-                let key = message.key.map { String(decoding: $0, as: UTF8.self) } ?? "-"
-                print("received \(key) <- \(message.topic)[\(message.partition)] offset \(message.offset): \(String(decoding: message.value ?? [], as: UTF8.self))")
-                try? consumer.storeOffset(of: message)
-            case .partitionsAssigned(let partitions):
-                print("consumer group assigned \(partitions.count) partitions")
-            case .partitionsRevoked(let partitions, _):
-                print("consumer group revoked \(partitions.count) partitions")
-            case .endOfPartition, .error:
-                continue
-            }
-            fflush(nil)
-        }
     }
 }

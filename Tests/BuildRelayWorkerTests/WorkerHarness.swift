@@ -39,12 +39,14 @@ final class WorkerHarness: Sendable {
             logger: testLogger("commands"))
     }
 
-    /// Queues every test can use: builds of 1.5–2 s on `sim`, failing ones on `sim-fail`, instant ones on `fast`.
+    /// Queues every test can use: builds of 3–4 s on `sim` (accepted for the first fifth), failing ones on
+    /// `sim-fail`, one-minute ones on `sim-long` (to cancel), instant ones on `fast`.
     static func standardQueues(now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) -> [BuildQueue] {
         let fastPolling = PollIntervals(accepted: .milliseconds(100), running: .milliseconds(100))
         return [
-            BuildQueue(name: "sim", provider: "simulated", manager: SimulatedBuildManager(configuration: .init(minimumDuration: .milliseconds(1500), maximumDuration: .milliseconds(2000), failureRate: 0), now: now), pollIntervals: fastPolling),
+            BuildQueue(name: "sim", provider: "simulated", manager: SimulatedBuildManager(configuration: .init(minimumDuration: .seconds(3), maximumDuration: .seconds(4), failureRate: 0), now: now), pollIntervals: fastPolling),
             BuildQueue(name: "sim-fail", provider: "simulated", manager: SimulatedBuildManager(configuration: .init(minimumDuration: .milliseconds(500), maximumDuration: .milliseconds(800), failureRate: 1), now: now), pollIntervals: fastPolling),
+            BuildQueue(name: "sim-long", provider: "simulated", manager: SimulatedBuildManager(configuration: .init(minimumDuration: .seconds(60), maximumDuration: .seconds(60), failureRate: 0), now: now), pollIntervals: fastPolling),
             BuildQueue(name: "fast", provider: "noop", manager: NoopBuildManager(), pollIntervals: fastPolling),
         ]
     }

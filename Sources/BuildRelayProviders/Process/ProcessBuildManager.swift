@@ -114,7 +114,12 @@ public final class ProcessBuildManager: BuildManager {
         try checkOwned(build)
         let (current, stopNow) = try state.withLock { state -> (Build, Bool) in
             guard var current = state.builds[build] else { throw BuildError.unknownBuild(build) }
-            current.polled = true
+            // The process started with the trigger: the first poll always reports it running, even if it is
+            // done already, so every build shows accepted -> running -> its outcome.
+            guard current.polled else {
+                state.builds[build]?.polled = true
+                return (current, false)
+            }
             if current.exitStatus == nil {
                 var status: Int32 = 0
                 if waitpid(current.pid, &status, WNOHANG) == current.pid {
@@ -132,6 +137,7 @@ public final class ProcessBuildManager: BuildManager {
         }
         if stopNow { terminate(current.pid) }
         var metadata: BuildMetadata = ["log": current.directory + "/output.log"]
+        guard current.polled else { return (.running, metadata) }
         guard let exitStatus = current.exitStatus, let exitedAt = current.exitedAt,
               current.outputComplete || ContinuousClock.now - exitedAt > Self.outputGracePeriod else { return (.running, metadata) }
         let exited = exitStatus & 0x7F == 0

@@ -23,7 +23,7 @@ public final class SimulatedBuildManager: BuildManager {
 
     public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
         try closed.checkOpen()
-        let seed = Self.fnv1a(requestID.rawValue)
+        let seed = Self.seed(requestID.rawValue)
         let minimum = Self.milliseconds(configuration.minimumDuration)
         let span = Self.milliseconds(configuration.maximumDuration) - minimum
         let duration = minimum + (span > 0 ? Int64(seed % UInt64(span + 1)) : 0)
@@ -74,13 +74,16 @@ public final class SimulatedBuildManager: BuildManager {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
-    /// FNV-1a, 64 bits: stable across processes and platforms (unlike `Hasher`).
-    private static func fnv1a(_ text: String) -> UInt64 {
+    /// FNV-1a of the request id, then SplitMix64's finalizer: ids that differ only in their last character (as
+    /// `build-1`, `build-2`, … do) still get unrelated durations and outcomes.
+    private static func seed(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01b3
         }
-        return hash
+        hash = (hash ^ (hash >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        hash = (hash ^ (hash >> 27)) &* 0x94d0_49bb_1331_11eb
+        return hash ^ (hash >> 31)
     }
 }

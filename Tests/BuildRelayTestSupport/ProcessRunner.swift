@@ -1,18 +1,17 @@
-import BuildRelayTestSupport
 import Foundation
 
 /// Locates and runs helper programs (kcat, the built `buildrelay` executable) for interop tests.
-enum ProcessRunner {
+public enum ProcessRunner {
     /// The first executable called `name` on `PATH`.
-    static func which(_ name: String) -> String? {
+    public static func which(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static var kcat: String? { which("kcat") }
+    public static var kcat: String? { which("kcat") }
 
     /// The `buildrelay` executable built next to this test bundle (`swift build --build-tests` builds it).
-    static var buildrelay: String? {
+    public static var buildrelay: String? {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var directory = executable.deletingLastPathComponent()
         // The test binary may sit inside a bundle directory (…/debug/buildrelayPackageTests.xctest).
@@ -25,7 +24,7 @@ enum ProcessRunner {
     }
 
     /// Runs a program to completion with `input` on standard input; returns its exit status and standard output.
-    static func run(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> (status: Int32, output: String) {
+    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

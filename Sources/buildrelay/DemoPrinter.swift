@@ -1,0 +1,48 @@
+import BuildRelayCore
+import BuildRelayKafka
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Prints every status event and dead-lettered command of the demo as it arrives, and remembers which requests
+/// reached a terminal status.
+final class DemoPrinter: Service, Sendable {
+    private let consumer: KafkaConsumer
+    private let terminal = Mutex<Set<String>>([])
+
+    init(bootstrapServers: String, logger: Logger) throws {
+        consumer = try KafkaConsumer(
+            configuration: .init(bootstrapServers: bootstrapServers, groupID: nil, properties: ["fetch.wait.max.ms": "50"]), logger: logger)
+        var partitions: [KafkaTopicPartition: KafkaOffset] = [:]
+        for topic in ["build.status", "build.commands.dlq"] {
+            for partition in 0..<Int32(12) { partitions[KafkaTopicPartition(topic: topic, partition: partition)] = .beginning }
+        }
+        try consumer.assign(partitions)
+    }
+
+    var terminalRequests: Set<String> { terminal.withLock { $0 } }
+
+    func run() async throws {
+        let formatter = StatusEventFormatter()
+        await withGracefulShutdownHandler {
+            var events = self.consumer.events.makeAsyncIterator()
+            while let event = await events.next() {
+                guard case .message(let message) = event else { continue }
+                print(formatter.format(message))
+                fflush(nil)
+                if let value = message.value, case .object(let event)? = try? JSONParser.parse(value), case .object(let data)? = event["data"],
+                   case .string(let status)? = data["status"], case .string(let requestID)? = data["requestId"],
+                   BuildStatus(rawValue: status)?.isTerminal == true {
+                    self.terminal.withLock { _ = $0.insert(requestID) }
+                }
+            }
+        } onGracefulShutdown: {
+            // Let the worker's last events arrive, then stop.
+            Task { [consumer = self.consumer] in
+                try? await Task.sleep(for: .seconds(1))
+                await consumer.close()
+            }
+        }
+    }
+}
