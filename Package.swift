@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // librdkafka 2.0.2 (Debian `librdkafka-dev`), including the mock cluster API.
@@ -47,9 +49,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The application's wiring: configuration (file, environment, flags), queues and their providers, the worker.
+        .target(
+            name: "BuildRelayApp",
+            dependencies: [
+                "BuildRelayCore",
+                "BuildRelayKafka",
+                "BuildRelayProviders",
+                "BuildRelayWorker",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "buildrelay",
             dependencies: [
+                "BuildRelayApp",
                 "BuildRelayCore",
                 "BuildRelayKafka",
                 "BuildRelayProviders",
@@ -80,6 +96,10 @@ let package = Package(
         .testTarget(
             name: "BuildRelayProvidersTests",
             dependencies: ["BuildRelayCore", "BuildRelayProviders"]
+        ),
+        .testTarget(
+            name: "BuildRelayAppTests",
+            dependencies: ["BuildRelayApp", "BuildRelayCore", "BuildRelayProviders", "BuildRelayTestSupport"]
         ),
         .testTarget(
             name: "BuildRelayWorkerTests",

@@ -109,8 +109,16 @@ public final class Worker: Service, Sendable {
 
     private func checkTopics() async throws {
         let topics = configuration.topics
-        let commands = try await producer.partitionCount(topic: topics.commands)
-        let state = try await producer.partitionCount(topic: topics.state)
+        func partitions(_ topic: String) async throws -> Int {
+            do {
+                return try await producer.partitionCount(topic: topic)
+            } catch let error as KafkaError where error.code == .unknownTopic || error.code == .unknownTopicOrPartition {
+                throw WorkerStartupError(message: "topic \(topic) does not exist; create the four topics first (see deploy/)")
+            }
+        }
+        for topic in [topics.status, topics.deadLetter] { _ = try await partitions(topic) }
+        let commands = try await partitions(topics.commands)
+        let state = try await partitions(topics.state)
         guard commands == state else {
             throw WorkerStartupError(message: "topic \(topics.state) has \(state) partitions but \(topics.commands) has \(commands); they must be equal")
         }

@@ -5,6 +5,6 @@ struct BuildRelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "buildrelay",
         abstract: "Drive CI builds through Kafka: commands in, every status transition out.",
-        subcommands: [BrokerCommand.self, DemoCommand.self]
+        subcommands: [WorkerCommand.self, DemoCommand.self, SendCommand.self, EventsCommand.self, ConfigCommand.self, BrokerCommand.self]
     )
 }

@@ -1,3 +1,4 @@
+import BuildRelayApp
 import Logging
 
 /// Logging for command-line subcommands: swift-log to standard error, so standard output stays machine-readable.
@@ -6,6 +7,18 @@ enum CommandLogging {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: label)
         logger.logLevel = level
+        return logger
+    }
+
+    /// `logging.format` (json or text) and `logging.level` from the configuration.
+    static func bootstrap(label: String, configuration: BuildRelayConfiguration) -> Logger {
+        if configuration.logFormat == "json" {
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        } else {
+            LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        }
+        var logger = Logger(label: label)
+        logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
         return logger
     }
 }

@@ -130,3 +130,18 @@ struct CommandDecoderTests {
         #expect(withoutID.requestID == nil)
     }
 }
+
+@Suite struct CommandEncoderTests {
+    @Test("encoded commands decode to themselves", arguments: [
+        BuildCommand.trigger(TriggerCommand(
+            requestID: RequestID(rawValue: "req-1")!, queue: "main",
+            changes: [BuildChange(uris: ["github://a/b/pull/1/\"quoted\""], action: .apply), BuildChange(uris: ["x", "y"])],
+            metadata: ["author": "kim", "note": "ünïcode\n"])),
+        BuildCommand.cancel(CancelCommand(requestID: RequestID(rawValue: "req-1")!, reason: "superseded")),
+        BuildCommand.cancel(CancelCommand(requestID: RequestID(rawValue: "req-1")!)),
+    ])
+    func roundTrip(_ command: BuildCommand) throws {
+        let bytes = CommandEncoder.encode(command)
+        #expect(try CommandDecoder().decode(key: Array("req-1".utf8), value: bytes).get() == command)
+    }
+}

@@ -1,0 +1,24 @@
+import BuildRelayCore
+import BuildRelayWorker
+
+/// The whole configuration of the contract, resolved: file, then environment, then `--set` flags over defaults.
+/// Secrets are resolved from the environment variables the configuration names, never stored in the file.
+public struct BuildRelayConfiguration: Sendable {
+    public var bootstrapServers = "127.0.0.1:9092"
+    /// `kafka.properties`: passed verbatim to librdkafka.
+    public var kafkaProperties: [String: String] = [:]
+    /// `kafka.secretProperties`: librdkafka property → the environment variable holding its value.
+    public var kafkaSecretEnvironment: [String: String] = [:]
+    /// The values of ``kafkaSecretEnvironment``, read from the environment. Never printed.
+    public var kafkaSecretValues: [String: String] = [:]
+    public var topics = WorkerTopics()
+    /// `worker.*`, with `kafka.groupId` as `groupID`.
+    public var worker = WorkerSettings()
+    public var logLevel = "info"
+    public var logFormat = "json"
+    /// `http.port`; 0 turns the endpoint off.
+    public var httpPort = 9090
+    public var queues: [QueueSettings] = []
+
+    public init() {}
+}

@@ -1,0 +1,142 @@
+import BuildRelayCore
+import BuildRelayProviders
+
+/// Turns configuration values into a checked ``BuildRelayConfiguration``.
+struct ConfigurationBuilder {
+    let values: ConfigurationValues
+    /// Every key the file and the flags set (schema paths).
+    let keys: [[String]]
+    let environment: [String: String]
+
+    func build() throws -> BuildRelayConfiguration {
+        var configuration = BuildRelayConfiguration()
+        if let servers = values.text("kafka.bootstrapServers") {
+            guard !servers.isEmpty else { throw ConfigurationError(key: "kafka.bootstrapServers", "must not be empty") }
+            configuration.bootstrapServers = servers
+        }
+        if let group = values.text("kafka.groupId") {
+            guard !group.isEmpty else { throw ConfigurationError(key: "kafka.groupId", "must not be empty") }
+            configuration.worker.groupID = group
+        }
+        for name in entries(under: ["kafka", "properties"]) {
+            guard !Self.looksSecret(name) else {
+                throw ConfigurationError(key: "kafka.properties.\(name)", "a secret: name the environment variable holding it in kafka.secretProperties instead")
+            }
+            configuration.kafkaProperties[name] = values.text("kafka.properties.\(name)")
+        }
+        for name in entries(under: ["kafka", "secretProperties"]) {
+            let key = "kafka.secretProperties.\(name)"
+            guard let variable = values.text(key), !variable.isEmpty else { throw ConfigurationError(key: key, "names no environment variable") }
+            guard let secret = environment[variable] else {
+                throw ConfigurationError(key: key, "environment variable \(variable) is not set")
+            }
+            configuration.kafkaSecretEnvironment[name] = variable
+            configuration.kafkaSecretValues[name] = secret
+        }
+        try readTopics(into: &configuration)
+        try readWorker(into: &configuration.worker)
+        configuration.logLevel = try values.oneOf("logging.level", ["trace", "debug", "info", "notice", "warning", "error", "critical"]) ?? configuration.logLevel
+        configuration.logFormat = try values.oneOf("logging.format", ["json", "text"]) ?? configuration.logFormat
+        if let port = try values.int("http.port") {
+            guard port <= 65_535 else { throw ConfigurationError(key: "http.port", "expected 0-65535, got \(port)") }
+            configuration.httpPort = port
+        }
+        for name in Set(keys.filter { $0.count >= 3 && $0[0] == "queues" }.map { $0[1] }).sorted() {
+            configuration.queues.append(try readQueue(name))
+        }
+        return configuration
+    }
+
+    /// librdkafka properties whose values are secrets (`sasl.password`, `ssl.key.password`, a PEM key, …).
+    static func looksSecret(_ property: String) -> Bool {
+        property.contains("password") || property.contains("secret") || property == "ssl.key.pem" || property == "ssl_key"
+    }
+
+    /// The entries of a map such as `kafka.properties`, from the file and the flags.
+    private func entries(under prefix: [String]) -> [String] {
+        Set(keys.filter { $0.count == prefix.count + 1 && Array($0.prefix(prefix.count)) == prefix }.map { $0[prefix.count] }).sorted()
+    }
+
+    private func readTopics(into configuration: inout BuildRelayConfiguration) throws {
+        func topic(_ key: String) throws -> String? {
+            guard let name = values.text(key) else { return nil }
+            guard !name.isEmpty, name.utf8.count <= 249 else { throw ConfigurationError(key: key, "must be a topic name of 1-249 characters") }
+            return name
+        }
+        configuration.topics.commands = try topic("topics.commands") ?? configuration.topics.commands
+        configuration.topics.status = try topic("topics.status") ?? configuration.topics.status
+        configuration.topics.state = try topic("topics.state") ?? configuration.topics.state
+        configuration.topics.deadLetter = try topic("topics.deadLetter") ?? configuration.topics.deadLetter
+        let names = configuration.topics.all
+        if Set(names).count != names.count { throw ConfigurationError(key: "topics", "the four topics must be different") }
+    }
+
+    private func readWorker(into worker: inout WorkerSettings) throws {
+        worker.maxInFlightBuilds = try values.int("worker.maxInFlightBuilds", minimum: 1) ?? worker.maxInFlightBuilds
+        worker.maxHeldTriggers = try values.int("worker.maxHeldTriggers", minimum: 0) ?? worker.maxHeldTriggers
+        worker.maxCommandBytes = try values.size("worker.maxCommandBytes") ?? worker.maxCommandBytes
+        guard worker.maxCommandBytes >= 1024 else { throw ConfigurationError(key: "worker.maxCommandBytes", "must be at least 1KiB") }
+        worker.requestRetention = try values.duration("worker.requestRetention") ?? worker.requestRetention
+        worker.pollIntervals.accepted = try positive("worker.pollInterval.accepted") ?? worker.pollIntervals.accepted
+        worker.pollIntervals.running = try positive("worker.pollInterval.running") ?? worker.pollIntervals.running
+        worker.statusConcurrency = try values.int("worker.statusConcurrency", minimum: 1) ?? worker.statusConcurrency
+        worker.commandConcurrency = try values.int("worker.commandConcurrency", minimum: 1) ?? worker.commandConcurrency
+        worker.retry.maxAttempts = try values.int("worker.retry.maxAttempts", minimum: 1) ?? worker.retry.maxAttempts
+        worker.retry.maxElapsed = try values.duration("worker.retry.maxElapsed") ?? worker.retry.maxElapsed
+        worker.retry.initialBackoff = try positive("worker.retry.initialBackoff") ?? worker.retry.initialBackoff
+        worker.retry.maxBackoff = try positive("worker.retry.maxBackoff") ?? worker.retry.maxBackoff
+        worker.maxBuildDuration = try positive("worker.maxBuildDuration") ?? worker.maxBuildDuration
+        worker.shutdownTimeout = try values.duration("worker.shutdownTimeout") ?? worker.shutdownTimeout
+        worker.republishWindow = try values.duration("worker.republishWindow") ?? worker.republishWindow
+    }
+
+    private func positive(_ key: String) throws -> Duration? {
+        guard let value = try values.duration(key) else { return nil }
+        guard value > .zero else { throw ConfigurationError(key: key, "must be longer than 0") }
+        return value
+    }
+
+    private func readQueue(_ name: String) throws -> QueueSettings {
+        let prefix = "queues.\(name)"
+        guard let provider = values.text("\(prefix).provider") else { throw ConfigurationError(key: "\(prefix).provider", "missing: every queue names its provider") }
+        let providerBlocks: Set<String> = ["simulated", "process", "buildkite", "jenkins", "githubActions"]
+        let blocks = Set(keys.filter { $0.count >= 4 && $0[0] == "queues" && $0[1] == name }.map { $0[2] }).intersection(providerBlocks)
+        let blockName = provider == "github-actions" ? "githubActions" : provider
+        for block in blocks.sorted() where block != blockName {
+            throw ConfigurationError(key: "\(prefix).\(block)", "this queue's provider is \(provider), not \(block)")
+        }
+        let settings: ProviderSettings
+        switch provider {
+        case "noop":
+            settings = .noop
+        case "simulated":
+            var simulated = SimulatedBuildConfiguration()
+            let minimum = try values.duration("\(prefix).simulated.minDuration") ?? simulated.minimumDuration
+            let maximum = try values.duration("\(prefix).simulated.maxDuration") ?? max(minimum, simulated.maximumDuration)
+            guard maximum >= minimum else { throw ConfigurationError(key: "\(prefix).simulated.maxDuration", "must not be shorter than minDuration") }
+            let failureRate = try values.double("\(prefix).simulated.failureRate", in: 0...1) ?? simulated.failureRate
+            simulated = SimulatedBuildConfiguration(minimumDuration: minimum, maximumDuration: maximum, failureRate: failureRate)
+            settings = .simulated(simulated)
+        case "process":
+            guard let command = values.list("\(prefix).process.command"), !command.isEmpty, !command[0].isEmpty else {
+                throw ConfigurationError(key: "\(prefix).process.command", "missing: the program and its arguments, as a list")
+            }
+            var process = ProcessBuildConfiguration(command: command)
+            process.workingDirectory = values.text("\(prefix).process.workingDirectory")
+            process.timeout = try positive("\(prefix).process.timeout") ?? process.timeout
+            process.cancelGracePeriod = try values.duration("\(prefix).process.cancelGracePeriod") ?? process.cancelGracePeriod
+            process.buildsDirectory = values.text("\(prefix).process.buildsDirectory") ?? process.buildsDirectory
+            process.maximumLogBytes = try values.size("\(prefix).process.maxLogBytes") ?? process.maximumLogBytes
+            settings = .process(process)
+        case "buildkite", "jenkins", "github-actions":
+            throw ConfigurationError(key: "\(prefix).provider", "provider \(provider) is not available in this version (available: noop, simulated, process)")
+        default:
+            throw ConfigurationError(key: "\(prefix).provider", "unknown provider \"\(provider)\" (known: \(ProviderSettings.contractNames.sorted().joined(separator: ", ")))")
+        }
+        var queue = QueueSettings(name: name, provider: settings)
+        queue.pollIntervalAccepted = try positive("\(prefix).pollInterval.accepted")
+        queue.pollIntervalRunning = try positive("\(prefix).pollInterval.running")
+        queue.maxRequestsPerMinute = try values.int("\(prefix).maxRequestsPerMinute", minimum: 1)
+        return queue
+    }
+}

@@ -1,0 +1,90 @@
+import BuildRelayCore
+import BuildRelayProviders
+import BuildRelayWorker
+import Configuration
+import Foundation
+import Yams
+
+/// Reads a ``BuildRelayConfiguration`` with the contract's precedence: `--set` flags, then `BUILDRELAY_*`
+/// environment variables (named as swift-configuration's environment provider names keys), then the file
+/// (YAML, or JSON for `.json`), then defaults.
+///
+/// Maps whose keys are not fixed (`queues`, `kafka.properties`, `kafka.secretProperties`) take their entries
+/// from the file and the flags; the environment can override an entry's value but cannot add one (its variable
+/// names cannot tell `a.b` from `a_b`). Every key must be known: a misspelt one is an error, not ignored.
+public struct ConfigurationLoader: Sendable {
+    public var filePath: String?
+    /// `--set KEY=VALUE` pairs.
+    public var overrides: [String: String]
+    public var environment: [String: String]
+
+    public init(filePath: String? = nil, overrides: [String: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.filePath = filePath
+        self.overrides = overrides
+        self.environment = environment
+    }
+
+    /// Throws ``ConfigurationError`` naming the first key at fault.
+    public func load() async throws -> BuildRelayConfiguration {
+        let keys = try discoverKeys()
+        for key in keys { try ConfigurationSchema.check(key) }
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "--set", values: Dictionary(uniqueKeysWithValues: overrides.map {
+                (AbsoluteConfigKey(ConfigKey(Self.dotted(ConfigurationSchema.normalize($0.key.split(separator: ".").map(String.init))))), ConfigValue(.string($0.value), isSecret: false))
+            })),
+            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: ConfigKey(["buildrelay"])),
+        ]
+        if let filePath {
+            // The file provider takes its path from a reader (which spares a dependency on swift-system's FilePath).
+            let location = ConfigReader(provider: InMemoryProvider(values: ["filePath": ConfigValue(.string(filePath), isSecret: false)]))
+            do {
+                if filePath.hasSuffix(".json") {
+                    providers.append(try await FileProvider<JSONSnapshot>(config: location))
+                } else {
+                    providers.append(try await FileProvider<YAMLSnapshot>(config: location))
+                }
+            } catch {
+                throw ConfigurationError(key: "", "cannot read \(filePath): \(error)")
+            }
+        }
+        let values = ConfigurationValues(reader: ConfigReader(providers: providers))
+        return try ConfigurationBuilder(values: values, keys: keys, environment: environment).build()
+    }
+
+    /// Every key the file and the flags set, as schema paths (map entries such as `session.timeout.ms` stay one
+    /// component).
+    private func discoverKeys() throws -> [[String]] {
+        var keys: [[String]] = []
+        if let filePath {
+            let text: String
+            do { text = try String(contentsOfFile: filePath, encoding: .utf8) } catch {
+                throw ConfigurationError(key: "", "cannot read \(filePath): \(error.localizedDescription)")
+            }
+            let root: Node?
+            do { root = try Yams.compose(yaml: text) } catch {
+                throw ConfigurationError(key: "", "\(filePath) is not valid YAML or JSON: \(error)")
+            }
+            if let root {
+                guard let mapping = root.mapping else { throw ConfigurationError(key: "", "\(filePath) must hold a mapping of settings") }
+                Self.collectKeys(mapping, prefix: [], into: &keys)
+            }
+        }
+        for key in overrides.keys {
+            keys.append(ConfigurationSchema.normalize(key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)))
+        }
+        return keys
+    }
+
+    private static func collectKeys(_ mapping: Node.Mapping, prefix: [String], into keys: inout [[String]]) {
+        for (key, value) in mapping {
+            let path = prefix + [key.string ?? "\(key)"]
+            if let nested = value.mapping, nested.count > 0 {
+                collectKeys(nested, prefix: path, into: &keys)
+            } else {
+                keys.append(ConfigurationSchema.normalize(path))
+            }
+        }
+    }
+
+    static func dotted(_ path: [String]) -> String { path.joined(separator: ".") }
+}

@@ -1,0 +1,55 @@
+import Configuration
+
+/// Typed reads of configuration keys, each failing with a ``ConfigurationError`` that names the key.
+struct ConfigurationValues: Sendable {
+    let reader: ConfigReader
+
+    /// The value as text, whatever scalar type its source gave it.
+    func text(_ key: String) -> String? {
+        let configKey = ConfigKey(key)
+        if let value = reader.string(forKey: configKey) { return value }
+        if let value = reader.int(forKey: configKey) { return String(value) }
+        if let value = reader.double(forKey: configKey) { return String(value) }
+        if let value = reader.bool(forKey: configKey) { return String(value) }
+        return nil
+    }
+
+    func list(_ key: String) -> [String]? {
+        if let values = reader.stringArray(forKey: ConfigKey(key)) { return values }
+        return text(key).map { [$0] }
+    }
+
+    func int(_ key: String, minimum: Int = 0) throws -> Int? {
+        guard let text = text(key) else { return nil }
+        guard let value = Int(text), value >= minimum else { throw ConfigurationError(key: key, "expected an integer of at least \(minimum), got \"\(text)\"") }
+        return value
+    }
+
+    func double(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let text = text(key) else { return nil }
+        guard let value = Double(text), range.contains(value) else { throw ConfigurationError(key: key, "expected a number in \(range.lowerBound)...\(range.upperBound), got \"\(text)\"") }
+        return value
+    }
+
+    func duration(_ key: String) throws -> Duration? {
+        guard let text = text(key) else { return nil }
+        guard let value = ConfigurationValueParser.duration(text) else {
+            throw ConfigurationError(key: key, "expected a duration such as 250ms, 5s, 30m, 6h or 7d, got \"\(text)\"")
+        }
+        return value
+    }
+
+    func size(_ key: String) throws -> Int? {
+        guard let text = text(key) else { return nil }
+        guard let value = ConfigurationValueParser.size(text) else {
+            throw ConfigurationError(key: key, "expected a size such as 512KiB, 1MiB or a number of bytes, got \"\(text)\"")
+        }
+        return value
+    }
+
+    func oneOf(_ key: String, _ allowed: [String]) throws -> String? {
+        guard let text = text(key) else { return nil }
+        guard allowed.contains(text) else { throw ConfigurationError(key: key, "expected one of \(allowed.joined(separator: ", ")), got \"\(text)\"") }
+        return text
+    }
+}

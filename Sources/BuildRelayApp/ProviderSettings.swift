@@ -1,0 +1,20 @@
+import BuildRelayProviders
+
+/// Which provider runs a queue's builds, with its settings (`queues.<name>.provider` and its block).
+public enum ProviderSettings: Sendable, Hashable {
+    case noop
+    case simulated(SimulatedBuildConfiguration)
+    case process(ProcessBuildConfiguration)
+
+    /// The configuration name (`queues.<name>.provider`).
+    public var name: String {
+        switch self {
+        case .noop: "noop"
+        case .simulated: "simulated"
+        case .process: "process"
+        }
+    }
+
+    /// Provider names the contract defines; the vendor ones are not available in this version.
+    static let contractNames: Set<String> = ["noop", "simulated", "process", "buildkite", "jenkins", "github-actions"]
+}

@@ -1,0 +1,16 @@
+/// One configured queue (`queues.<name>`).
+public struct QueueSettings: Sendable, Hashable {
+    public var name: String
+    public var provider: ProviderSettings
+    /// `queues.<name>.pollInterval.accepted`, when set.
+    public var pollIntervalAccepted: Duration?
+    /// `queues.<name>.pollInterval.running`, when set.
+    public var pollIntervalRunning: Duration?
+    /// `queues.<name>.maxRequestsPerMinute`: the provider's request budget (used by the vendor providers).
+    public var maxRequestsPerMinute: Int?
+
+    public init(name: String, provider: ProviderSettings) {
+        self.name = name
+        self.provider = provider
+    }
+}

@@ -1,0 +1,32 @@
+import BuildRelayCore
+import BuildRelayKafka
+import BuildRelayProviders
+import BuildRelayWorker
+
+/// Builds the worker's parts from a configuration: the one place that knows which provider type serves which
+/// `queues.<name>.provider`.
+public enum WorkerAssembly {
+    public static func workerConfiguration(_ configuration: BuildRelayConfiguration) -> WorkerConfiguration {
+        let kafka = KafkaClientConfiguration(
+            bootstrapServers: configuration.bootstrapServers, properties: configuration.kafkaProperties,
+            secretProperties: configuration.kafkaSecretValues)
+        var worker = WorkerConfiguration(kafka: kafka, queues: configuration.queues.map { queue(for: $0, defaults: configuration.worker.pollIntervals) })
+        worker.topics = configuration.topics
+        worker.settings = configuration.worker
+        return worker
+    }
+
+    public static func queue(for settings: QueueSettings, defaults: PollIntervals) -> BuildQueue {
+        var polling = defaults
+        polling.accepted = settings.pollIntervalAccepted ?? polling.accepted
+        polling.running = settings.pollIntervalRunning ?? polling.running
+        switch settings.provider {
+        case .noop:
+            return BuildQueue(name: settings.name, provider: "noop", manager: NoopBuildManager(), pollIntervals: polling)
+        case .simulated(let simulated):
+            return BuildQueue(name: settings.name, provider: "simulated", manager: SimulatedBuildManager(configuration: simulated), pollIntervals: polling)
+        case .process(let process):
+            return BuildQueue(name: settings.name, provider: "process", manager: ProcessBuildManager(configuration: process), pollIntervals: polling, buildsAreLocal: true)
+        }
+    }
+}

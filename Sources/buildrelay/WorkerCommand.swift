@@ -1,0 +1,36 @@
+import ArgumentParser
+import BuildRelayApp
+import BuildRelayWorker
+import Logging
+import ServiceLifecycle
+
+/// `buildrelay worker`: one member of the worker group, until SIGTERM/SIGINT.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run one worker until SIGTERM/SIGINT, then shut down gracefully.",
+        discussion: "Exits 2 when the configuration or the topics cannot be used, 1 on a runtime failure."
+    )
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        let configuration = try await options.load()
+        let logger = CommandLogging.bootstrap(label: "buildrelay.worker", configuration: configuration)
+        let worker: Worker
+        do {
+            worker = try Worker(configuration: WorkerAssembly.workerConfiguration(configuration), logger: logger)
+        } catch {
+            throw UsageError(message: "cannot start the worker: \(error)")
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: worker)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch let error as WorkerStartupError {
+            throw UsageError(message: error.message)
+        }
+    }
+}

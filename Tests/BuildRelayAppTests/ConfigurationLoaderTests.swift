@@ -1,0 +1,136 @@
+import BuildRelayApp
+import BuildRelayCore
+import BuildRelayProviders
+import BuildRelayTestSupport
+import Foundation
+import Testing
+
+/// The contract's configuration: file, then `BUILDRELAY_*` environment, then `--set`, over defaults; every key
+/// checked, secrets only from the environment.
+@Suite struct ConfigurationLoaderTests {
+    func file(_ text: String, suffix: String = ".yaml") throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("config") + suffix).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func load(_ text: String? = nil, suffix: String = ".yaml", set: [String: String] = [:], environment: [String: String] = [:]) async throws -> BuildRelayConfiguration {
+        try await ConfigurationLoader(filePath: text.map { try file($0, suffix: suffix) }, overrides: set, environment: environment).load()
+    }
+
+    func error(_ text: String? = nil, set: [String: String] = [:], environment: [String: String] = [:]) async -> ConfigurationError? {
+        do {
+            _ = try await load(text, set: set, environment: environment)
+            return nil
+        } catch let error as ConfigurationError {
+            return error
+        } catch {
+            Issue.record("not a ConfigurationError: \(error)")
+            return nil
+        }
+    }
+
+    static let contractExample = """
+        kafka:
+          bootstrapServers: 127.0.0.1:9092
+          groupId: buildrelay
+          properties:
+            session.timeout.ms: "6000"
+          secretProperties:
+            sasl.password: KAFKA_SASL_PASSWORD
+        topics: {commands: build.commands, status: build.status, state: build.state, deadLetter: build.commands.dlq}
+        worker:
+          maxInFlightBuilds: 10000
+          maxHeldTriggers: 1000
+          maxCommandBytes: 512KiB
+          requestRetention: 7d
+          pollInterval: {accepted: 5s, running: 2s}
+          statusConcurrency: 64
+          retry: {maxAttempts: 8, maxElapsed: 10m, initialBackoff: 500ms, maxBackoff: 30s}
+          maxBuildDuration: 6h
+          shutdownTimeout: 30s
+        logging: {level: info, format: json}
+        http:
+          port: 9090
+        queues:
+          local:
+            provider: process
+            process: {command: ["./ci.sh"], workingDirectory: ".", timeout: 30m, cancelGracePeriod: 10s}
+          sim:
+            provider: simulated
+            pollInterval: {running: 15s}
+            simulated: {minDuration: 1s, maxDuration: 5s, failureRate: 0.1}
+          fast:
+            provider: noop
+        """
+
+    @Test func theContractsExampleLoads() async throws {
+        let configuration = try await load(Self.contractExample, environment: ["KAFKA_SASL_PASSWORD": "hunter2"])
+        #expect(configuration.bootstrapServers == "127.0.0.1:9092")
+        #expect(configuration.kafkaProperties == ["session.timeout.ms": "6000"])
+        #expect(configuration.kafkaSecretValues == ["sasl.password": "hunter2"])
+        #expect(configuration.worker.maxCommandBytes == 512 * 1024)
+        #expect(configuration.worker.requestRetention == .seconds(7 * 86_400))
+        #expect(configuration.worker.retry.initialBackoff == .milliseconds(500))
+        #expect(configuration.queues.map(\.name) == ["fast", "local", "sim"])
+        #expect(configuration.queues[1].provider == .process(ProcessBuildConfiguration(command: ["./ci.sh"], workingDirectory: ".", timeout: .seconds(1800), cancelGracePeriod: .seconds(10))))
+        #expect(configuration.queues[2].pollIntervalRunning == .seconds(15))
+        #expect(configuration.queues[2].provider == .simulated(SimulatedBuildConfiguration(minimumDuration: .seconds(1), maximumDuration: .seconds(5), failureRate: 0.1)))
+    }
+
+    @Test func flagsBeatTheEnvironmentWhichBeatsTheFile() async throws {
+        let text = "worker: {statusConcurrency: 10, commandConcurrency: 11, maxHeldTriggers: 12}\nkafka: {groupId: from-file}"
+        let configuration = try await load(
+            text, set: ["worker.statusConcurrency": "30"],
+            environment: ["BUILDRELAY_WORKER_STATUS_CONCURRENCY": "20", "BUILDRELAY_WORKER_COMMAND_CONCURRENCY": "21", "BUILDRELAY_KAFKA_GROUP_ID": "from-env"])
+        #expect(configuration.worker.statusConcurrency == 30)
+        #expect(configuration.worker.commandConcurrency == 21)
+        #expect(configuration.worker.maxHeldTriggers == 12)
+        #expect(configuration.worker.groupID == "from-env")
+        #expect(configuration.worker.maxInFlightBuilds == 10_000)
+    }
+
+    @Test func flagsCanAddQueuesAndLibrdkafkaProperties() async throws {
+        let configuration = try await load(set: ["queues.fast.provider": "noop", "kafka.properties.linger.ms": "5"])
+        #expect(configuration.queues.map(\.name) == ["fast"])
+        #expect(configuration.kafkaProperties == ["linger.ms": "5"])
+    }
+
+    @Test func aJSONFileLoadsToo() async throws {
+        let configuration = try await load(#"{"kafka": {"bootstrapServers": "kafka:9092"}, "worker": {"statusConcurrency": 5}, "queues": {"fast": {"provider": "noop"}}}"#, suffix: ".json")
+        #expect(configuration.bootstrapServers == "kafka:9092")
+        #expect(configuration.worker.statusConcurrency == 5)
+        #expect(configuration.queues.map(\.name) == ["fast"])
+    }
+
+    @Test("bad configurations name the key at fault", arguments: [
+        ("worker: {shutdownTimout: 3s}", "worker.shutdownTimout", "unknown key"),
+        ("worker: {shutdownTimeout: 3}", "worker.shutdownTimeout", "expected a duration"),
+        ("worker: {maxCommandBytes: lots}", "worker.maxCommandBytes", "expected a size"),
+        ("worker: {statusConcurrency: 0}", "worker.statusConcurrency", "at least 1"),
+        ("kafka: {secretProperties: {sasl.password: NO_SUCH_VARIABLE_HERE}}", "kafka.secretProperties.sasl.password", "NO_SUCH_VARIABLE_HERE is not set"),
+        ("kafka: {properties: {sasl.password: hunter2}}", "kafka.properties.sasl.password", "kafka.secretProperties"),
+        ("queues: {main: {provider: circleci}}", "queues.main.provider", "unknown provider"),
+        ("queues: {main: {simulated: {failureRate: 0.5}}}", "queues.main.provider", "missing"),
+        ("queues: {main: {provider: noop, simulated: {failureRate: 0.5}}}", "queues.main.simulated", "provider is noop"),
+        ("queues: {main: {provider: process}}", "queues.main.process.command", "missing"),
+        ("queues: {main: {provider: simulated, simulated: {failureRate: 2}}}", "queues.main.simulated.failureRate", "0.0...1.0"),
+        ("queues: {main: {provider: buildkite}}", "queues.main.provider", "not available"),
+        ("queues: {main: {provider: noop, colour: blue}}", "queues.main.colour", "unknown key"),
+        ("logging: {format: xml}", "logging.format", "json, text"),
+        ("topics: {status: build.commands}", "topics", "different"),
+    ])
+    func badConfigurationNamesTheKey(_ text: String, key: String, message: String) async {
+        let error = await error(text)
+        #expect(error?.key == key, "\(String(describing: error))")
+        #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+    }
+
+    @Test func theEffectiveConfigurationNeverShowsASecret() async throws {
+        let configuration = try await load(Self.contractExample, environment: ["KAFKA_SASL_PASSWORD": "hunter2"])
+        let yaml = EffectiveConfigurationPrinter.yaml(configuration)
+        #expect(!yaml.contains("hunter2"))
+        #expect(yaml.contains("sasl.password: KAFKA_SASL_PASSWORD"))
+        #expect(yaml.contains("requestRetention: 7d"))
+    }
+}
