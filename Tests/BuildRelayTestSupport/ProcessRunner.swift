@@ -24,13 +24,14 @@ public enum ProcessRunner {
     }
 
     /// Runs a program to completion with `input` on standard input; returns its exit status and standard output.
-    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> (status: Int32, output: String) {
+    /// With `includeStandardError`, standard error is captured into the output too.
+    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil, includeStandardError: Bool = false) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = includeStandardError ? output : FileHandle.nullDevice
         let inputPipe = Pipe()
         process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
         try process.run()

@@ -1,0 +1,126 @@
+import BuildRelayTestSupport
+import Foundation
+import Testing
+
+/// Workers as separate processes: one killed with SIGKILL mid-run loses nothing, and its local builds die with it.
+@Suite(.timeLimit(.minutes(3)))
+struct KilledWorkerTests {
+    static let simulatedBuilds = 1_000
+    static let localBuilds = 12
+
+    @Test func aWorkerKilledWithSIGKILLLosesNothingAndItsProcessBuildsDieWithIt() async throws {
+        let executable = try #require(ProcessRunner.buildrelay)
+        let harness = try WorkerHarness(partitions: 6)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("killed-worker"))
+        let pids = directory.appendingPathComponent("pids")
+        try FileManager.default.createDirectory(at: pids, withIntermediateDirectories: true)
+        let configuration = directory.appendingPathComponent("worker.yaml")
+        try """
+            kafka:
+              bootstrapServers: \(harness.cluster.bootstrapServers)
+              groupId: \(harness.groupID)
+              properties: {session.timeout.ms: "6000", heartbeat.interval.ms: "500", fetch.wait.max.ms: "20"}
+            topics: {commands: \(harness.topics.commands), status: \(harness.topics.status), state: \(harness.topics.state), deadLetter: \(harness.topics.deadLetter)}
+            worker: {pollInterval: {accepted: 300ms, running: 300ms}, shutdownTimeout: 5s}
+            logging: {level: info, format: text}
+            http: {port: 0}
+            queues:
+              sim:
+                provider: simulated
+                simulated: {minDuration: 2s, maxDuration: 5s, failureRate: 0.2}
+              local:
+                provider: process
+                process:
+                  command: ["/bin/sh", "-c", "echo $$ > \(pids.path)/$BUILDRELAY_REQUEST_ID; exec sleep 120"]
+                  buildsDirectory: \(directory.appendingPathComponent("builds").path)
+            """.write(to: configuration, atomically: true, encoding: .utf8)
+
+        let reader = try harness.startReader()
+        let first = try WorkerProcess(executable: executable, configuration: configuration.path, log: directory.appendingPathComponent("first.log"))
+        try await waitUntil("the first worker restored its partitions", seconds: 30) { first.log.contains("partitions restored") }
+        let second = try WorkerProcess(executable: executable, configuration: configuration.path, log: directory.appendingPathComponent("second.log"))
+        try await waitUntil("the second worker restored its partitions", seconds: 30) { second.log.contains("partitions restored") }
+
+        let localIDs = (0..<Self.localBuilds).map { "local-\($0)" }
+        try await harness.triggerMany(localIDs, queue: "local")
+        let simulatedIDs = (0..<Self.simulatedBuilds).map { "sim-\($0)" }
+        try await harness.triggerMany(simulatedIDs, queue: "sim")
+        try await waitUntil("every local build started") { (try? FileManager.default.contentsOfDirectory(atPath: pids.path).count) == Self.localBuilds }
+        try await waitUntil("half the simulated builds accepted") { Set(reader.all.map(\.requestID)).count >= Self.simulatedBuilds / 2 }
+
+        // Which worker runs each local build, from the kernel's view.
+        var parents: [String: (pid: Int32, parent: Int32)] = [:]
+        for id in localIDs {
+            let pid = try #require(Int32(String(contentsOf: pids.appendingPathComponent(id), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            parents[id] = (pid, try #require(Self.parent(of: pid)))
+        }
+        let firstsBuilds = parents.filter { $0.value.parent == first.pid }
+        try #require(!firstsBuilds.isEmpty, "the first worker runs none of the local builds")
+
+        first.kill(SIGKILL)
+        try await waitUntil("the killed worker's builds are gone", seconds: 10) { firstsBuilds.values.allSatisfy { !Self.isRunning($0.pid) } }
+
+        let every = simulatedIDs + localIDs
+        try await waitUntil("every request terminal but the second worker's local builds", seconds: 120) {
+            let terminal = Set(reader.all.filter { ["succeeded", "failed", "cancelled"].contains($0.status) }.map(\.requestID))
+            return simulatedIDs.allSatisfy(terminal.contains) && firstsBuilds.keys.allSatisfy(terminal.contains)
+        }
+        for id in firstsBuilds.keys {
+            let last = reader.events(for: id).last
+            #expect(last?.status == "failed" && last?.errorKind == "infra", "\(id): \(String(describing: last?.status))")
+        }
+        // The survivor's local builds end when it shuts down: stopped and reported failed.
+        second.kill(SIGTERM)
+        #expect(await second.waitForExit(seconds: 30) == 0)
+        try await waitUntil("every request terminal", seconds: 30) {
+            Set(reader.all.filter { ["succeeded", "failed", "cancelled"].contains($0.status) }.map(\.requestID)).count == every.count
+        }
+        FailoverTests.checkStreams(reader.all, ids: every)
+        await reader.close()
+    }
+
+    static func parent(of pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+
+    /// Alive and not a zombie.
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
+    }
+}
+
+/// A `buildrelay worker` child process with its output in a file.
+final class WorkerProcess: Sendable {
+    private let process: Process
+    private let logURL: URL
+
+    init(executable: String, configuration: String, log: URL) throws {
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["worker", "--config", configuration]
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        self.process = process
+        self.logURL = log
+    }
+
+    deinit { if process.isRunning { process.terminate() } }
+
+    var pid: Int32 { process.processIdentifier }
+    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    func kill(_ signal: Int32) { _ = Foundation.kill(process.processIdentifier, signal) }
+
+    func waitForExit(seconds: Double) async -> Int32? {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+}
