@@ -78,7 +78,11 @@ let package = Package(
         .executableTarget(
             name: "BuildRelayBench",
             dependencies: [
+                "BuildRelayCore",
                 "BuildRelayKafka",
+                "BuildRelayProviders",
+                "BuildRelayWorker",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

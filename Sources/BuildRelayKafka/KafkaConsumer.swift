@@ -184,6 +184,22 @@ public struct KafkaConsumerEvents: AsyncSequence, Sendable {
             batch.reserveCapacity(ConsumerContext.batchSize)
         }
 
+        /// The events available now, in order: at least one (waiting for it if need be), at most `maximum`; empty once
+        /// the consumer closed or the iterating task was cancelled. A ``KafkaConsumerEvent/partitionsRevoked(_:lost:)``
+        /// is always the last of its batch; asking for the next batch acknowledges it.
+        public mutating func nextBatch(maximum: Int = 256) async -> ArraySlice<KafkaConsumerEvent> {
+            if index == batch.count {
+                batch.removeAll(keepingCapacity: true)
+                index = 0
+                guard let queue = client.consumerQueue,
+                      await context.nextEvents(client: client.handle, queue: queue, into: &batch)
+                else { return [] }
+            }
+            let end = Swift.min(batch.count, index + Swift.max(1, maximum))
+            defer { index = end }
+            return batch[index..<end]
+        }
+
         /// The next event; `nil` once the consumer closed or the iterating task was cancelled.
         /// Asking for the next event acknowledges a ``KafkaConsumerEvent/partitionsRevoked(_:lost:)`` returned before.
         public mutating func next() async -> KafkaConsumerEvent? {

@@ -84,25 +84,42 @@ public final class Worker: Service, Sendable {
         }
     }
 
+    /// Hands records to the engine a batch at a time (one lock for the batch), and rebalances in between.
     private func consume() async throws {
         var events = consumer.events.makeAsyncIterator()
-        while let event = await events.next() {
-            switch event {
-            case .message(let message):
-                let traceparent = message.headers.firstValue(named: "traceparent").flatMap { TraceParent.isValid($0) ? $0 : nil }
-                engine.accept(CommandRecord(
-                    topic: message.topic, partition: message.partition, offset: message.offset, key: message.key,
-                    value: message.value, traceparent: traceparent))
-            case .partitionsAssigned(let partitions):
-                try await engine.assign(partitions.map(\.partition))
-                ready.store(true, ordering: .relaxed)
-            case .partitionsRevoked(let partitions, let lost):
-                await engine.revoke(partitions.map(\.partition), lost: lost)
-            case .error(let error):
-                if error.isFatal { throw error }
-                logger.warning("consumer error", metadata: ["kafka.error": "\(error)"])
-            case .endOfPartition:
-                break
+        var records: [CommandRecord] = []
+        records.reserveCapacity(256)
+        while true {
+            let batch = await events.nextBatch()
+            guard !batch.isEmpty else { return }
+            for event in batch {
+                if case .message(let message) = event {
+                    let traceparent = message.headers.firstValue(named: "traceparent").flatMap { TraceParent.isValid($0) ? $0 : nil }
+                    records.append(CommandRecord(
+                        topic: message.topic, partition: message.partition, offset: message.offset, key: message.key,
+                        value: message.value, traceparent: traceparent))
+                    continue
+                }
+                if !records.isEmpty {
+                    engine.accept(records)
+                    records.removeAll(keepingCapacity: true)
+                }
+                switch event {
+                case .partitionsAssigned(let partitions):
+                    try await engine.assign(partitions.map(\.partition))
+                    ready.store(true, ordering: .relaxed)
+                case .partitionsRevoked(let partitions, let lost):
+                    await engine.revoke(partitions.map(\.partition), lost: lost)
+                case .error(let error):
+                    if error.isFatal { throw error }
+                    logger.warning("consumer error", metadata: ["kafka.error": "\(error)"])
+                case .endOfPartition, .message:
+                    break
+                }
+            }
+            if !records.isEmpty {
+                engine.accept(records)
+                records.removeAll(keepingCapacity: true)
             }
         }
     }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// W3C trace context (`traceparent`: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`).
 public enum TraceParent {
     /// Whether `value` is a well-formed version-00 `traceparent` with non-zero ids.
@@ -11,19 +13,40 @@ public enum TraceParent {
     }
 
     /// A new sampled trace with a random trace id and parent id.
+    ///
+    /// Ids come from SplitMix64 over a counter seeded once from the system's generator: unpredictable enough for
+    /// trace ids (which are not secrets) without three system calls per id.
     public static func random() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return "00-\(hex(generator.next(), generator.next()))-\(hex(generator.next()))-01"
+        let base = counter.wrappingAdd(3, ordering: .relaxed).oldValue
+        let words = [splitMix(seed &+ base), splitMix(seed &+ base &+ 1), splitMix(seed &+ base &+ 2)]
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 55) { buffer in
+            var index = 0
+            func put(_ byte: UInt8) {
+                buffer[index] = byte
+                index += 1
+            }
+            put(UInt8(ascii: "0")); put(UInt8(ascii: "0")); put(UInt8(ascii: "-"))
+            for (position, word) in words.enumerated() {
+                if position == 2 { put(UInt8(ascii: "-")) }
+                for shift in stride(from: 60, through: 0, by: -4) { put(digits[Int(word >> UInt64(shift) & 0xF)]) }
+            }
+            put(UInt8(ascii: "-")); put(UInt8(ascii: "0")); put(UInt8(ascii: "1"))
+            return index
+        }
+    }
+
+    private static let seed = UInt64.random(in: .min ... .max)
+    private static let counter = Atomic<UInt64>(0)
+
+    private static func splitMix(_ value: UInt64) -> UInt64 {
+        var mixed = value &* 0x9e37_79b9_7f4a_7c15
+        mixed = (mixed ^ (mixed >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94d0_49bb_1331_11eb
+        return mixed ^ (mixed >> 31)
     }
 
     private static func isLowercaseHex(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
-    }
-
-    private static func hex(_ words: UInt64...) -> String {
-        words.map { word in
-            let digits = String(word, radix: 16)
-            return String(repeating: "0", count: 16 - digits.count) + digits
-        }.joined()
     }
 }

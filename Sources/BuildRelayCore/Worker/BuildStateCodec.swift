@@ -1,11 +1,12 @@
 /// The JSON form of a ``BuildStateRecord`` in the state topic (`schemas/state-record.schema.json`).
 ///
-/// `lastEvent` is the event's JSON text as a JSON string, so it survives the round trip byte for byte.
+/// `lastEvent` is the event itself, embedded as it was published (the record's last member): decoding takes its
+/// exact bytes, so a republished event is byte-identical.
 public enum BuildStateCodec {
     public static let version = 1
 
     public static func encode(_ record: BuildStateRecord) -> [UInt8] {
-        var out = JSONWriter(capacity: 256 + (record.lastEvent?.count ?? 0) * 11 / 10)
+        var out = JSONWriter(capacity: 320 + (record.lastEvent?.count ?? 0))
         out.raw(#"{"version":1,"requestId":"#)
         out.string(record.requestID.rawValue)
         out.raw(#","queue":"#)
@@ -29,7 +30,7 @@ public enum BuildStateCodec {
         out.raw(#","recordedAt":"#)
         out.raw(String(record.recordedAt))
         out.raw(#","lastEvent":"#)
-        if let event = record.lastEvent { out.string(String(decoding: event, as: UTF8.self)) } else { out.raw("null") }
+        if let event = record.lastEvent { out.append(event) } else { out.raw("null") }
         out.raw("}")
         return out.bytes
     }
@@ -61,7 +62,75 @@ public enum BuildStateCodec {
             triggeredAt: try number(members, "triggeredAt"),
             settledAt: try number(members, "settledAt"),
             recordedAt: try number(members, "recordedAt") ?? 0,
-            lastEvent: try optionalString(members, "lastEvent").map { Array($0.utf8) })
+            lastEvent: try lastEvent(bytes, members["lastEvent"]))
+    }
+
+    private static func lastEvent(_ bytes: [UInt8], _ value: JSONValue?) throws -> [UInt8]? {
+        switch value {
+        case .null?, nil: return nil
+        case .object?:
+            guard let span = topLevelValueSpan(bytes, member: "lastEvent") else { throw Failure(message: "lastEvent not found") }
+            return Array(bytes[span])
+        case let other?: throw Failure(message: "lastEvent must be an object, not \(other.typeName)")
+        }
+    }
+
+    /// Where the value of the top-level member `name` lies in `bytes`, a valid JSON object.
+    static func topLevelValueSpan(_ bytes: [UInt8], member name: String) -> Range<Int>? {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        /// The index after the string that starts at `start`.
+        func endOfString(_ start: Int) -> Int {
+            var index = start + 1
+            while index < bytes.count, bytes[index] != quote { index += bytes[index] == backslash ? 2 : 1 }
+            return index + 1
+        }
+        func skipWhitespace(_ start: Int) -> Int {
+            var index = start
+            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            return index
+        }
+        /// The index after the value that starts at `start`.
+        func endOfValue(_ start: Int) -> Int {
+            var index = start, depth = 0
+            while index < bytes.count {
+                switch bytes[index] {
+                case quote:
+                    index = endOfString(index)
+                    if depth == 0 { return index }
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    if depth == 0 { return index }
+                    depth -= 1
+                    if depth == 0 { return index + 1 }
+                case UInt8(ascii: ","):
+                    if depth == 0 { return index }
+                default:
+                    break
+                }
+                index += 1
+            }
+            return index
+        }
+        let key = Array(name.utf8)
+        var index = skipWhitespace(0)
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
+        index += 1
+        while true {
+            index = skipWhitespace(index)
+            guard index < bytes.count, bytes[index] == quote else { return nil }
+            let keyEnd = endOfString(index)
+            let isMember = bytes[(index + 1)..<(keyEnd - 1)].elementsEqual(key)
+            index = skipWhitespace(keyEnd)
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+            let valueStart = skipWhitespace(index + 1)
+            let valueEnd = endOfValue(valueStart)
+            if isMember { return valueStart..<valueEnd }
+            index = skipWhitespace(valueEnd)
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ",") else { return nil }
+            index += 1
+        }
     }
 
     public struct Failure: Error, CustomStringConvertible {

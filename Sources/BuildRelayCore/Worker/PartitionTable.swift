@@ -1,5 +1,8 @@
 /// The builds of one owned command partition, and its offsets.
-struct PartitionTable {
+///
+/// A class, so that the engine mutates its (large) build table in place: as a struct, every change would copy the
+/// whole table out of the dictionary of partitions and back. Only used under the engine's lock.
+final class PartitionTable {
     var partition: Int32
     /// This assignment's identity; see ``BuildReference``.
     var epoch: Int

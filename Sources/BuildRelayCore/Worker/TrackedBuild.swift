@@ -1,5 +1,8 @@
 /// A request id the worker owns: its durable record, and what is happening to it right now.
-struct TrackedBuild {
+///
+/// A class, changed in place in its partition's table (a struct would be copied out and back on every change).
+/// Only used under the engine's lock.
+final class TrackedBuild {
     /// What the engine is waiting for. Commands for the request id that arrive meanwhile wait in ``waiting``,
     /// so one request id's commands are applied in order.
     enum Activity {

@@ -6,8 +6,8 @@ import Synchronization
 /// terminal status, and records and publishes each transition through a ``WorkerTransport``.
 ///
 /// Whoever consumes the commands drives it from one task, in consumption order: ``assign(_:)`` when partitions
-/// arrive (it restores their builds from the state topic before returning), ``accept(_:)`` for each record (it
-/// never waits), ``revoke(_:lost:)`` before partitions go (it returns once their in-flight work is recorded and
+/// arrive (it restores their builds from the state topic before returning), ``accept(_:)`` for records, in
+/// batches as they come (it never waits), ``revoke(_:lost:)`` before partitions go (it returns once their in-flight work is recorded and
 /// their offsets committed). ``run()`` carries out provider calls and timers meanwhile.
 ///
 /// Guarantees (see ``WorkerEngineState``): per request id, commands apply in order and events are published in
@@ -21,11 +21,12 @@ public final class WorkerEngine: Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Int64
     private let decoder: CommandDecoder
-    private let state: Mutex<WorkerEngineState>
+    private let state: StateLock<WorkerEngineState>
     private let commandCalls = WorkQueue<ProviderCall>()
     private let statusCalls = WorkQueue<ProviderCall>()
     private let timers = TimerSchedule<WorkerTimer>()
     private let stopSignal = AsyncStream<(any Error)?>.makeStream()
+    private let eventsPublished = Atomic<Int>(0)
 
     /// `now` gives milliseconds since the Unix epoch (the system clock unless a test supplies one).
     public init(
@@ -39,7 +40,7 @@ public final class WorkerEngine: Sendable {
         self.logger = logger
         self.now = now
         self.decoder = CommandDecoder(maximumCommandBytes: settings.maxCommandBytes)
-        self.state = Mutex(WorkerEngineState(settings: settings, queues: queuesByName))
+        self.state = StateLock(WorkerEngineState(settings: settings, queues: queuesByName))
     }
 
     /// Runs provider calls and timers until ``stop()`` or cancellation; throws the first error that made a record
@@ -88,16 +89,22 @@ public final class WorkerEngine: Sendable {
         }
     }
 
-    /// Takes one consumed command record. Never waits.
-    public func accept(_ record: CommandRecord) {
-        let decoded = decoder.decode(key: record.key, value: record.value)
-        if case .failure(let rejection) = decoded {
-            logger.warning("command rejected to the dead-letter topic", metadata: [
-                "reason": "\(rejection.reason)", "partition": "\(record.partition)", "offset": "\(record.offset)",
-                "requestId": "\(rejection.requestID?.rawValue ?? "-")",
-            ])
+    /// Takes consumed command records, in consumption order. Never waits.
+    public func accept(_ records: [CommandRecord]) {
+        let decoded = records.map { record in
+            let result = decoder.decode(key: record.key, value: record.value)
+            if case .failure(let rejection) = result {
+                logger.warning("command rejected to the dead-letter topic", metadata: [
+                    "reason": "\(rejection.reason)", "partition": "\(record.partition)", "offset": "\(record.offset)",
+                    "requestId": "\(rejection.requestID?.rawValue ?? "-")",
+                ])
+            }
+            return result
         }
-        update { state, effects in state.accept(record, decoded: decoded, now: self.now(), effects: &effects) }
+        update { state, effects in
+            let now = self.now()
+            for (record, result) in zip(records, decoded) { state.accept(record, decoded: result, now: now, effects: &effects) }
+        }
     }
 
     /// Reads these partitions' state records to their end, rebuilds their builds, republishes each restored
@@ -171,6 +178,9 @@ public final class WorkerEngine: Sendable {
     /// The command partitions this worker owns and has restored.
     public var ownedPartitions: [Int32] { state.withLock { $0.partitions.keys.sorted() } }
 
+    /// Status events the broker acknowledged since the engine started (republished ones included).
+    public var publishedEventCount: Int { eventsPublished.load(ordering: .relaxed) }
+
     /// Builds counted against `worker.maxInFlightBuilds`.
     public var buildsInFlight: Int { state.withLock { $0.buildsInFlight } }
 
@@ -207,6 +217,7 @@ public final class WorkerEngine: Sendable {
                 }
             case .publishStatus(let record, let build):
                 transport.publishStatus(record) { error in
+                    if error == nil { self.eventsPublished.add(1, ordering: .relaxed) }
                     self.update { state, effects in state.statusPublished(build, error: error, now: self.now(), effects: &effects) }
                 }
             case .publishDeadLetter(let record, let epoch, let requestID):

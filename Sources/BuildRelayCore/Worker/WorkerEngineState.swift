@@ -40,7 +40,7 @@ struct WorkerEngineState {
             var requestID: RequestID?
             if let id = rejection.requestID, table.builds[id] == nil {
                 // Remember the id at once, so its later commands wait for the `failed` event.
-                var build = TrackedBuild(record: BuildStateRecord(
+                let build = TrackedBuild(record: BuildStateRecord(
                     requestID: id, queue: "", traceparent: record.traceparent ?? TraceParent.random(), recordedAt: now))
                 build.activity = .deadLettering(offset: record.offset, reason: rejection.reason, queue: "")
                 table.builds[id] = build
@@ -253,9 +253,8 @@ struct WorkerEngineState {
 
     mutating func tombstoneAppended(partition: Int32, epoch: Int, error: (any Error)?) {
         if let error { fatalError = fatalError ?? error }
-        guard var table = partitions[partition], table.epoch == epoch else { return }
+        guard let table = partitions[partition], table.epoch == epoch else { return }
         table.busy -= 1
-        partitions[partition] = table
     }
 
     mutating func statusPublished(_ reference: BuildReference, error: (any Error)?, now: Int64, effects: inout Effects) {
@@ -314,24 +313,24 @@ struct WorkerEngineState {
             build.pollInFlight = true
             effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .status(buildID))))
         case .retryTrigger(let reference):
-            guard var table = partitions[reference.partition], table.epoch == reference.epoch else { return }
+            guard let table = partitions[reference.partition], table.epoch == reference.epoch else { return }
             defer { partitions[reference.partition] = table }
-            guard var build = table.builds[reference.requestID] else { return }
+            guard let build = table.builds[reference.requestID] else { return }
             defer { table.builds[reference.requestID] = build }
             guard case .triggering(let trigger, _, _, _) = build.activity, let queue = queues[trigger.queue] else { return }
             if table.revoking { return }
             table.busy += 1
             effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .trigger(trigger))))
         case .retryCancel(let reference):
-            guard var table = partitions[reference.partition], table.epoch == reference.epoch else { return }
+            guard let table = partitions[reference.partition], table.epoch == reference.epoch else { return }
             defer { partitions[reference.partition] = table }
-            guard var build = table.builds[reference.requestID] else { return }
+            guard let build = table.builds[reference.requestID] else { return }
             defer { table.builds[reference.requestID] = build }
             guard case .cancelling = build.activity, let buildID = build.record.buildID, let queue = queues[build.record.queue], !table.revoking else { return }
             table.busy += 1
             effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .cancel(buildID))))
         case .forget(let reference):
-            guard var table = partitions[reference.partition], table.epoch == reference.epoch, !table.revoking,
+            guard let table = partitions[reference.partition], table.epoch == reference.epoch, !table.revoking,
                   let build = table.builds[reference.requestID], build.isIdle, build.waiting.isEmpty,
                   let settledAt = build.record.isSettled ? build.record.settledAt : nil else { return }
             let remaining = Duration.milliseconds(settledAt - now) + settings.requestRetention
@@ -408,7 +407,7 @@ struct WorkerEngineState {
 
     /// Stops starting work for `partition`; what is in flight finishes (see ``isBusy(partition:)``).
     mutating func beginRevoke(partition: Int32, effects: inout Effects) {
-        guard var table = partitions[partition] else { return }
+        guard let table = partitions[partition] else { return }
         table.revoking = true
         let heldHere = table.builds.values.filter(\.isHeld).count
         heldCount -= heldHere
