@@ -181,6 +181,9 @@ public final class WorkerEngine: Sendable {
     /// Status events the broker acknowledged since the engine started (republished ones included).
     public var publishedEventCount: Int { eventsPublished.load(ordering: .relaxed) }
 
+    /// The command partitions are paused: more than `worker.maxHeldTriggers` triggers wait for a build slot.
+    public var isPaused: Bool { state.withLock { $0.paused } }
+
     /// Builds counted against `worker.maxInFlightBuilds`.
     public var buildsInFlight: Int { state.withLock { $0.buildsInFlight } }
 

@@ -1,0 +1,51 @@
+import BuildRelayCore
+import Synchronization
+
+/// A provider whose answers a test scripts, recording every call it gets. For the worker's handling of provider
+/// failures, which real providers cannot be made to produce on demand.
+final class ScriptedBuildManager: BuildManager {
+    struct Calls: Sendable {
+        var triggers: [RequestID] = []
+        var statuses: [BuildID] = []
+        var cancels: [BuildID] = []
+    }
+
+    /// Thrown by the n-th trigger call of a request id (1-based), or `nil` to succeed.
+    let triggerError: @Sendable (RequestID, Int) -> (any Error)?
+    /// The answer to the n-th status call of a build (1-based).
+    let status: @Sendable (BuildID, Int) throws -> BuildStatus
+    private let recorded = Mutex(Calls())
+
+    init(
+        triggerError: @escaping @Sendable (RequestID, Int) -> (any Error)? = { _, _ in nil },
+        status: @escaping @Sendable (BuildID, Int) throws -> BuildStatus = { _, _ in .running }
+    ) {
+        self.triggerError = triggerError
+        self.status = status
+    }
+
+    var calls: Calls { recorded.withLock { $0 } }
+
+    func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
+        let attempt = recorded.withLock { calls in
+            calls.triggers.append(requestID)
+            return calls.triggers.filter { $0 == requestID }.count
+        }
+        if let error = triggerError(requestID, attempt) { throw error }
+        return (BuildID("scripted-\(requestID.rawValue)"), .accepted)
+    }
+
+    func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+        let call = recorded.withLock { calls in
+            calls.statuses.append(build)
+            return calls.statuses.filter { $0 == build }.count
+        }
+        return (try status(build, call), [:])
+    }
+
+    func cancel(_ build: BuildID) async throws {
+        recorded.withLock { $0.cancels.append(build) }
+    }
+
+    func close() async throws {}
+}
