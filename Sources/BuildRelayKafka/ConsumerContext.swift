@@ -67,8 +67,24 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
     /// nearly every record.
     let parked = Atomic<Bool>(false)
 
+    /// Wakes a parked application task every second, so that it polls librdkafka even when no record arrives:
+    /// librdkafka counts the time since the last poll against `max.poll.interval.ms`, and a member that waits
+    /// longer (an idle worker, after five minutes by default) is made to leave its group.
+    private let keepAlive = DispatchSource.makeTimerSource(queue: .global())
+
     init(configuration: KafkaConsumerConfiguration, logger: Logger) {
         super.init(logger: logger, onStatistics: configuration.client.onStatistics)
+        keepAlive.schedule(deadline: .now() + 1, repeating: 1)
+        keepAlive.setEventHandler { [weak self] in self?.queueBecameNonEmpty() }
+        keepAlive.activate()
+    }
+
+    deinit {
+        keepAlive.cancel()
+    }
+
+    func stopKeepAlive() {
+        keepAlive.cancel()
     }
 
     override func installCallbacks(on conf: OpaquePointer) {

@@ -152,6 +152,7 @@ public final class KafkaConsumer: Service, Sendable {
                 }
             }
             context.state.withLock { $0.closed = true }
+            context.stopKeepAlive()
             context.wake()
         }
     }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct BuildStateCodecTests {
     @Test("the schema's examples decode and encode back to the same bytes", arguments: ["state-running.json", "state-cancel-before-trigger.json"])
-    func examplesRoundTrip(_ name: String) throws {
+    func examplesRoundTrip(_ name: String) async throws {
         let text = try String(contentsOf: repositoryRoot.appendingPathComponent("schemas/examples/\(name)"), encoding: .utf8)
         let bytes = Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
         let record = try BuildStateCodec.decode(bytes)
@@ -13,7 +13,7 @@ import Testing
     }
 
     @Test("the last event survives the round trip byte for byte, escapes and non-ASCII included")
-    func lastEventBytesSurvive() throws {
+    func lastEventBytesSurvive() async throws {
         let event = StatusEvent(
             requestID: RequestID(rawValue: "req-1")!, queue: "main", buildID: BuildID("7"), status: .failed, previousStatus: .running,
             sequence: 3, metadata: ["note": "line\nbreak \"quoted\" ünïcode \\ tab\t"], error: .buildFailed("exit 1: \u{1}"),

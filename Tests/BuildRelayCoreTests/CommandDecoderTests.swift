@@ -12,7 +12,7 @@ struct CommandDecoderTests {
     }
 
     @Test("the contract's trigger example decodes with its changes in order and its metadata")
-    func contractTriggerExample() throws {
+    func contractTriggerExample() async throws {
         let json = try String(contentsOf: repositoryRoot.appendingPathComponent("schemas/examples/trigger.json"), encoding: .utf8)
         let command = try decode(json, key: "req-7f3a").get()
         guard case .trigger(let trigger) = command else { Issue.record("not a trigger: \(command)"); return }
@@ -23,13 +23,13 @@ struct CommandDecoderTests {
     }
 
     @Test("the contract's cancel example decodes with its reason")
-    func contractCancelExample() throws {
+    func contractCancelExample() async throws {
         let json = try String(contentsOf: repositoryRoot.appendingPathComponent("schemas/examples/cancel.json"), encoding: .utf8)
         #expect(try decode(json, key: "req-7f3a").get() == .cancel(CancelCommand(requestID: RequestID(rawValue: "req-7f3a")!, reason: "superseded")))
     }
 
     @Test("action defaults to validate, metadata to empty, and unknown members are ignored")
-    func defaultsAndForwardCompatibility() throws {
+    func defaultsAndForwardCompatibility() async throws {
         let command = try decode(#"{"type":"trigger","requestId":"req-1","queue":"q","changes":[{"uris":["a"]},{"uris":["b","c"],"action":"apply"}],"future":{"x":[1,2]}}"#).get()
         #expect(command == .trigger(TriggerCommand(
             requestID: RequestID(rawValue: "req-1")!, queue: "q",
@@ -37,7 +37,7 @@ struct CommandDecoderTests {
     }
 
     @Test("escaped strings decode: quotes, backslashes, \\u escapes and surrogate pairs")
-    func escapedStrings() throws {
+    func escapedStrings() async throws {
         let command = try decode(#"{"type":"trigger","requestId":"req-1","queue":"q\"\\\u00e9\ud83d\ude00","changes":[{"uris":["a"]}]}"#).get()
         guard case .trigger(let trigger) = command else { Issue.record("not a trigger"); return }
         #expect(trigger.queue == "q\"\\é😀")

@@ -15,7 +15,7 @@ struct StatusEventEncoderTests {
         traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 
     @Test("the contract's example event encodes to exactly its members, compactly, in a fixed order")
-    func contractExampleBytes() throws {
+    func contractExampleBytes() async throws {
         let bytes = encoder.encode(Self.running)
         let expected = #"{"specversion":"1.0","id":"req-7f3a:2","source":"buildrelay://buildrelay","type":"dev.buildrelay.build.status.v1","subject":"req-7f3a","time":"2026-11-29T14:03:11.412Z","datacontenttype":"application/json","traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","data":{"requestId":"req-7f3a","queue":"main","buildId":"1234","status":"running","previousStatus":"accepted","sequence":2,"metadata":{"author":"kim","url":"https://buildkite.com/acme/api/builds/1234"},"error":null}}"#
         #expect(String(decoding: bytes, as: UTF8.self) == expected)
@@ -25,7 +25,7 @@ struct StatusEventEncoderTests {
     }
 
     @Test("a failed event carries its classified error; strings are escaped")
-    func failedEventWithEscapes() throws {
+    func failedEventWithEscapes() async throws {
         var event = Self.running
         event.status = .failed
         event.queue = "q\"\\\n\u{01}é"
@@ -57,7 +57,7 @@ struct StatusEventEncoderTests {
     }
 
     @Test("encoded events validate against schemas/status-event.schema.json", .enabled(if: PythonJSONSchema.isAvailable, "python3 with jsonschema is not installed"))
-    func encodedEventsValidateAgainstTheSchema() throws {
+    func encodedEventsValidateAgainstTheSchema() async throws {
         var failed = Self.running
         failed.status = .failed
         failed.previousStatus = .unknown
@@ -79,7 +79,7 @@ struct StatusEventEncoderTests {
     }
 
     @Test("every example under schemas/ validates against its schema", .enabled(if: PythonJSONSchema.isAvailable, "python3 with jsonschema is not installed"))
-    func examplesValidate() throws {
+    func examplesValidate() async throws {
         for (schema, examples) in [("trigger.schema.json", ["trigger.json"]), ("cancel.schema.json", ["cancel.json"]),
                                    ("status-event.schema.json", ["status-running.json", "status-failed.json"]),
                                    ("state-record.schema.json", ["state-running.json", "state-cancel-before-trigger.json"])] {

@@ -7,7 +7,7 @@ import Testing
 @Suite("Client configuration, secrets and statistics")
 struct ConfigurationTests {
     @Test("a secret property's value never appears in a description or an error")
-    func secretValuesAreNeverEchoed() throws {
+    func secretValuesAreNeverEchoed() async throws {
         let secret = "hunter2-\(UUID().uuidString)"
         let configuration = KafkaClientConfiguration(
             bootstrapServers: "127.0.0.1:1", properties: ["linger.ms": "5"],
@@ -36,7 +36,7 @@ struct ConfigurationTests {
     }
 
     @Test("subscribing without a consumer group is refused")
-    func subscribeNeedsAGroup() throws {
+    func subscribeNeedsAGroup() async throws {
         let consumer = try KafkaConsumer(configuration: .init(bootstrapServers: "127.0.0.1:1", groupID: nil), logger: testLogger())
         #expect(throws: KafkaError.self) { try consumer.subscribe(topics: ["t"]) }
     }

@@ -99,6 +99,25 @@ struct ConsumerGroupTests {
         try await withDeadline(30, "close") { await consumer.close() }
         _ = try await withDeadline(10, "end of events") { await iteration.value }
     }
+
+    @Test("an idle member stays in its group past max.poll.interval.ms, then receives the next record")
+    func idleMemberStaysInTheGroup() async throws {
+        let (cluster, topic) = try clusterWithTopic("idle", partitions: 2)
+        // librdkafka's smallest max.poll.interval.ms is session.timeout.ms: idle for longer than both.
+        let consumer = try makeConsumer(cluster, group: uniqueName("group"), properties: ["max.poll.interval.ms": "6000", "fetch.wait.max.ms": "50"])
+        try consumer.subscribe(topics: [topic])
+        let recorder = EventRecorder(consumer)
+        try await recorder.wait("the assignment", seconds: 30) { !$0.assigned.isEmpty }
+        try await Task.sleep(for: .seconds(9))
+        let producer = try makeProducer(cluster)
+        _ = try await producer.send(KafkaProducerRecord(topic: topic, key: Array("k".utf8), value: Array("after the idle time".utf8)))
+        try await recorder.waitForMessages(1, seconds: 30)
+        #expect(recorder.revoked.isEmpty, "the member left its group while idle")
+        #expect(!recorder.all.contains { if case .error = $0 { true } else { false } })
+        await recorder.stop()
+        await consumer.close()
+        await producer.close()
+    }
 }
 
 /// Replays assigned/revoked events into the current assignment (works for eager and cooperative rebalancing).

@@ -9,7 +9,7 @@ struct InteropTests {
     func kcatProducesWeConsume() async throws {
         let (cluster, topic) = try clusterWithTopic("from-kcat", partitions: 4)
         let lines = (0..<200).map { "key-\($0):value-\($0)" }.joined(separator: "\n") + "\n"
-        let result = try ProcessRunner.run(try #require(ProcessRunner.kcat), ["-P", "-b", cluster.bootstrapServers, "-t", topic, "-K", ":"], input: Data(lines.utf8))
+        let result = try await ProcessRunner.run(try #require(ProcessRunner.kcat), ["-P", "-b", cluster.bootstrapServers, "-t", topic, "-K", ":"], input: Data(lines.utf8))
         #expect(result.status == 0)
 
         let consumer = try makeConsumer(cluster, group: uniqueName("group"))
@@ -30,7 +30,7 @@ struct InteropTests {
         try await producer.flush(timeout: .seconds(30))
         await producer.close()
 
-        let result = try ProcessRunner.run(try #require(ProcessRunner.kcat), [
+        let result = try await ProcessRunner.run(try #require(ProcessRunner.kcat), [
             "-C", "-b", cluster.bootstrapServers, "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k=%s;%h\n",
         ])
         #expect(result.status == 0)
@@ -64,7 +64,7 @@ struct InteropTests {
         #expect(entries.allSatisfy { $0.hasPrefix("127.0.0.1:") && Int($0.dropFirst("127.0.0.1:".count)) != nil })
 
         let kcat = try #require(ProcessRunner.kcat)
-        let metadata = try ProcessRunner.run(kcat, ["-L", "-b", firstLine])
+        let metadata = try await ProcessRunner.run(kcat, ["-L", "-b", firstLine])
         #expect(metadata.status == 0)
         #expect(metadata.output.contains("2 brokers:"))
         for topic in ["build.commands", "build.status", "build.state", "build.commands.dlq"] {
@@ -72,8 +72,8 @@ struct InteropTests {
         }
         #expect(metadata.output.contains("topic \"interop\" with 3 partitions"))
 
-        #expect(try ProcessRunner.run(kcat, ["-P", "-b", firstLine, "-t", "interop", "-p", "1"], input: Data("ping\n".utf8)).status == 0)
-        let echoed = try ProcessRunner.run(kcat, ["-C", "-b", firstLine, "-t", "interop", "-p", "1", "-o", "beginning", "-e", "-q"])
+        #expect(try await ProcessRunner.run(kcat, ["-P", "-b", firstLine, "-t", "interop", "-p", "1"], input: Data("ping\n".utf8)).status == 0)
+        let echoed = try await ProcessRunner.run(kcat, ["-C", "-b", firstLine, "-t", "interop", "-p", "1", "-o", "beginning", "-e", "-q"])
         #expect(echoed.output == "ping\n")
 
         process.terminate()  // SIGTERM
@@ -89,7 +89,7 @@ extension InteropTests {
         let buildrelay = try #require(ProcessRunner.buildrelay, "the buildrelay executable is built by `swift build --build-tests`")
         let bench = URL(fileURLWithPath: buildrelay).deletingLastPathComponent().appendingPathComponent("buildrelay-bench").path
         let result = try await withDeadline(120, "benchmark smoke run") {
-            try ProcessRunner.run(bench, ["transport", "--messages", "2000", "--partitions", "4", "--rounds", "1"])
+            try await ProcessRunner.run(bench, ["transport", "--messages", "2000", "--partitions", "4", "--rounds", "1"])
         }
         #expect(result.status == 0)
         #expect(result.output.contains("| produce |"))

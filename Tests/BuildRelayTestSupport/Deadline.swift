@@ -15,9 +15,9 @@ public func withDeadline<T: Sendable>(_ seconds: Double, _ what: String, _ body:
 }
 
 /// Waits until `condition` holds, checking every 20 ms; throws ``DeadlineExceeded`` after `seconds`.
-public func waitUntil(_ what: String, seconds: Double = 60, _ condition: @Sendable () throws -> Bool) async throws {
+public func waitUntil(_ what: String, seconds: Double = 60, _ condition: @Sendable () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
-    while try !condition() {
+    while try await !condition() {
         guard ContinuousClock.now < deadline else { throw DeadlineExceeded(what: what, seconds: seconds) }
         try await Task.sleep(for: .milliseconds(20))
     }

@@ -24,6 +24,16 @@ public enum ProcessRunner {
     }
 
     /// Runs a program to completion with `input` on standard input; returns its exit status and standard output.
+    /// ``run(_:_:input:includeStandardError:)`` on a dispatch thread, so a test waiting for a program never holds
+    /// one of Swift's few cooperative threads (which other tests' tasks need to make progress).
+    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil, includeStandardError: Bool = false) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try run(executable, arguments, input: input, includeStandardError: includeStandardError) as (status: Int32, output: String) })
+            }
+        }
+    }
+
     /// With `includeStandardError`, standard error is captured into the output too.
     public static func run(_ executable: String, _ arguments: [String], input: Data? = nil, includeStandardError: Bool = false) throws -> (status: Int32, output: String) {
         let process = Process()

@@ -110,7 +110,7 @@ struct BuildLifecycleTests {
         let lines = reader.all.map { String(decoding: $0.bytes, as: UTF8.self) }.joined(separator: "\n")
         let result = try PythonJSONSchema.validate(schema: "status-event.schema.json", lines: lines)
         #expect(result.status == 0, "\(result.output)")
-        let states = try harness.stateRecords().compactMap(\.value).map { String(decoding: $0, as: UTF8.self) }
+        let states = try await harness.stateRecords().compactMap(\.value).map { String(decoding: $0, as: UTF8.self) }
         #expect(states.count == reader.all.count, "one state record per event")
         let stateResult = try PythonJSONSchema.validate(schema: "state-record.schema.json", lines: states.joined(separator: "\n"))
         #expect(stateResult.status == 0, "\(stateResult.output)")

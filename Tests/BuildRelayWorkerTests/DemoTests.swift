@@ -5,9 +5,9 @@ import Testing
 /// `make run` runs `buildrelay demo`: it must show builds triggered and their transitions streaming in.
 @Suite(.timeLimit(.minutes(2)))
 struct DemoTests {
-    @Test func theDemoShowsEverySampleRequestReachingItsTerminalStatus() throws {
+    @Test func theDemoShowsEverySampleRequestReachingItsTerminalStatus() async throws {
         let executable = try #require(ProcessRunner.buildrelay, "the buildrelay executable is built by `swift build --build-tests`")
-        let (status, output) = try ProcessRunner.run(executable, ["demo", "--once"])
+        let (status, output) = try await ProcessRunner.run(executable, ["demo", "--once"])
         #expect(status == 0)
         let lines = output.split(separator: "\n")
         func line(_ requestID: String, _ status: String) -> Bool {

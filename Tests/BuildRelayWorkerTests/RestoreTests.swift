@@ -76,7 +76,7 @@ struct RestoreTests {
         let reader = try harness.startReader()
         let worker = try harness.startWorker()
         try await reader.waitForTerminal("req-recent")
-        try await waitUntil("the expired id's tombstone") { try harness.stateRecords().contains { $0.key == Array("req-expired".utf8) && $0.value == nil } }
+        try await waitUntil("the expired id's tombstone") { try await harness.stateRecords().contains { $0.key == Array("req-expired".utf8) && $0.value == nil } }
         // A trigger for the expired id starts a new build; one for the remembered id does not.
         try await harness.trigger("req-expired", queue: "fast")
         try await harness.trigger("req-older", queue: "fast")

@@ -103,27 +103,21 @@ final class WorkerHarness: Sendable {
             topic: topics.state, partition: partition, key: Array(record.requestID.rawValue.utf8), value: BuildStateCodec.encode(record)))
     }
 
-    /// Everything in the state topic now, read synchronously from a throwaway consumer.
-    func stateRecords() throws -> [KafkaMessage] {
-        let semaphore = DispatchSemaphore(value: 0)
-        let result = LockedArray<KafkaMessage>()
-        let (cluster, topics, partitions) = (cluster, topics, partitions)
-        Task {
-            defer { semaphore.signal() }
-            guard let consumer = try? KafkaConsumer(
-                configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil, properties: ["enable.partition.eof": "true", "fetch.wait.max.ms": "20"]),
-                logger: testLogger("state")) else { return }
-            try? consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Int32(partitions)).map { (KafkaTopicPartition(topic: topics.state, partition: $0), KafkaOffset.beginning) }))
-            var ended = Set<Int32>()
-            for await event in consumer.events {
-                if case .message(let message) = event { result.append(message) }
-                if case .endOfPartition(let partition, _) = event { ended.insert(partition.partition) }
-                if ended.count == partitions { break }
-            }
-            await consumer.close()
+    /// Everything in the state topic now, read with a throwaway consumer.
+    func stateRecords() async throws -> [KafkaMessage] {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil, properties: ["enable.partition.eof": "true", "fetch.wait.max.ms": "20"]),
+            logger: testLogger("state"))
+        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Int32(partitions)).map { (KafkaTopicPartition(topic: topics.state, partition: $0), KafkaOffset.beginning) }))
+        var records: [KafkaMessage] = []
+        var ended = Set<Int32>()
+        for await event in consumer.events {
+            if case .message(let message) = event { records.append(message) }
+            if case .endOfPartition(let partition, _) = event { ended.insert(partition.partition) }
+            if ended.count == partitions { break }
         }
-        semaphore.wait()
-        return result.values
+        await consumer.close()
+        return records
     }
 
     // MARK: Offsets
