@@ -1,7 +1,7 @@
 # BuildRelay: two commands from a fresh clone.
 #   make run    installs what is missing, builds, runs the embedded demo
 #   make test   installs what is missing, builds, runs every test
-#   make bench  release build, runs the benchmarks (never part of `make test`)
+#   make bench  release build, runs the benchmarks: transport, then drain (never part of `make test`)
 
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -39,7 +39,8 @@ broker: build
 
 bench: deps
 	$(SWIFT) build -c release  # both executables: the benchmark starts `buildrelay broker`
-	.build/release/buildrelay-bench $(BENCH_ARGS)
+	.build/release/buildrelay-bench transport $(BENCH_ARGS)
+	.build/release/buildrelay-bench drain
 
 clean:
 	rm -rf .build
