@@ -32,8 +32,7 @@ struct WorkerEngineState {
     // MARK: Commands
 
     mutating func accept(_ record: CommandRecord, decoded: Result<BuildCommand, CommandRejection>, now: Int64, effects: inout Effects) {
-        guard var table = partitions[record.partition], !table.revoking else { return }
-        defer { partitions[record.partition] = table }
+        guard let table = partitions[record.partition], !table.revoking else { return }
         table.offsets.consumed(record.offset)
         switch decoded {
         case .failure(let rejection):
@@ -50,21 +49,20 @@ struct WorkerEngineState {
             effects.append(.publishDeadLetter(DeadLetterRecord(source: record, reason: rejection.reason), epoch: table.epoch, requestID: requestID))
         case .success(let command):
             let id = command.requestID
-            if var build = table.builds[id] {
+            if let build = table.builds[id] {
                 if build.isIdle || build.isHeld {
                     // A held trigger takes a cancel at once, and ignores a repeated trigger.
-                    process(command, offset: record.offset, build: &build, table: &table, now: now, effects: &effects)
+                    process(command, offset: record.offset, build: build, table: table, now: now, effects: &effects)
                 } else {
                     switch command {
                     case .trigger(let trigger): build.waiting.append(.trigger(trigger, offset: record.offset))
                     case .cancel: build.waiting.append(.cancel(offset: record.offset))
                     }
                 }
-                table.builds[id] = build
             } else {
                 let traceparent = record.traceparent ?? TraceParent.random()
-                var build = TrackedBuild(record: BuildStateRecord(requestID: id, queue: "", traceparent: traceparent, recordedAt: now))
-                process(command, offset: record.offset, build: &build, table: &table, now: now, effects: &effects, isNew: true)
+                let build = TrackedBuild(record: BuildStateRecord(requestID: id, queue: "", traceparent: traceparent, recordedAt: now))
+                process(command, offset: record.offset, build: build, table: table, now: now, effects: &effects, isNew: true)
                 table.builds[id] = build
             }
         }
@@ -72,7 +70,7 @@ struct WorkerEngineState {
 
     /// Applies a command to a build that is idle (or held, for a cancel or a repeated trigger).
     private mutating func process(
-        _ command: BuildCommand, offset: Int64, build: inout TrackedBuild, table: inout PartitionTable, now: Int64,
+        _ command: BuildCommand, offset: Int64, build: TrackedBuild, table: PartitionTable, now: Int64,
         effects: inout Effects, isNew: Bool = false
     ) {
         switch command {
@@ -82,9 +80,9 @@ struct WorkerEngineState {
                     // Cancelled before its trigger: start nothing, report `cancelled`.
                     build.record.queue = trigger.queue
                     build.record.metadata = trigger.metadata
-                    transition(&build, to: .cancelled, providerMetadata: [:], error: nil, completes: [offset], table: &table, now: now, effects: &effects)
+                    transition(build, to: .cancelled, providerMetadata: [:], error: nil, completes: [offset], table: table, now: now, effects: &effects)
                 } else {
-                    markProcessed(offset, table: &table, effects: &effects)
+                    markProcessed(offset, table: table, effects: &effects)
                 }
                 return
             }
@@ -92,7 +90,7 @@ struct WorkerEngineState {
             build.record.metadata = trigger.metadata
             guard queues[trigger.queue] != nil else {
                 let error = BuildError(code: .unknownQueue, kind: .user, isRetryable: false, message: "queue \"\(trigger.queue)\" is not configured")
-                transition(&build, to: .failed, providerMetadata: [:], error: error, completes: [offset], table: &table, now: now, effects: &effects)
+                transition(build, to: .failed, providerMetadata: [:], error: error, completes: [offset], table: table, now: now, effects: &effects)
                 return
             }
             if buildsInFlight >= settings.maxInFlightBuilds {
@@ -101,7 +99,7 @@ struct WorkerEngineState {
                 heldCount += 1
                 updatePause(effects: &effects)
             } else {
-                startTrigger(trigger, offset: offset, build: &build, table: &table, effects: &effects)
+                startTrigger(trigger, offset: offset, build: build, table: table, effects: &effects)
             }
         case .cancel:
             if case .held(let trigger, let triggerOffset) = build.activity {
@@ -110,24 +108,24 @@ struct WorkerEngineState {
                 updatePause(effects: &effects)
                 build.record.cancelRequested = true
                 build.record.queue = trigger.queue
-                transition(&build, to: .cancelled, providerMetadata: [:], error: nil, completes: [triggerOffset, offset], table: &table, now: now, effects: &effects)
+                transition(build, to: .cancelled, providerMetadata: [:], error: nil, completes: [triggerOffset, offset], table: table, now: now, effects: &effects)
             } else if build.record.isSettled || build.record.cancelRequested {
-                markProcessed(offset, table: &table, effects: &effects)
+                markProcessed(offset, table: table, effects: &effects)
             } else if isNew {
                 // Cancel before trigger: remember it for `requestRetention`.
                 build.record.cancelRequested = true
                 build.record.settledAt = now
                 build.record.recordedAt = now
-                record(&build, completes: [offset], then: .nothing, table: &table, effects: &effects)
+                record(build, completes: [offset], then: .nothing, table: table, effects: &effects)
             } else {
                 build.record.cancelRequested = true
                 build.record.recordedAt = now
-                record(&build, completes: [offset], then: .cancel, table: &table, effects: &effects)
+                record(build, completes: [offset], then: .cancel, table: table, effects: &effects)
             }
         }
     }
 
-    private mutating func startTrigger(_ trigger: TriggerCommand, offset: Int64, build: inout TrackedBuild, table: inout PartitionTable, effects: inout Effects) {
+    private mutating func startTrigger(_ trigger: TriggerCommand, offset: Int64, build: TrackedBuild, table: PartitionTable, effects: inout Effects) {
         guard let queue = queues[trigger.queue] else { return }
         build.holdsSlot = true
         buildsInFlight += 1
@@ -139,11 +137,7 @@ struct WorkerEngineState {
     // MARK: Provider results
 
     mutating func triggerCompleted(_ reference: BuildReference, result: Result<(BuildID, BuildStatus), any Error>, now: Int64, effects: inout Effects) {
-        guard var table = partitions[reference.partition], table.epoch == reference.epoch else { return }
-        table.busy -= 1
-        defer { partitions[reference.partition] = table }
-        guard var build = table.builds[reference.requestID] else { return }
-        defer { table.builds[reference.requestID] = build }
+        guard let (table, build) = current(reference, finishingCall: true) else { return }
         guard case .triggering(let trigger, let offset, let attempt, let firstFailure) = build.activity else { return }
         switch result {
         case .success(let (buildID, status)):
@@ -151,7 +145,7 @@ struct WorkerEngineState {
             build.record.triggeredAt = now
             let initial: BuildStatus = status == .unknown ? .accepted : status
             let (mapped, error) = outcome(of: initial, cancelRequested: false)
-            transition(&build, to: mapped, providerMetadata: [:], error: error, completes: [offset], table: &table, now: now, effects: &effects)
+            transition(build, to: mapped, providerMetadata: [:], error: error, completes: [offset], table: table, now: now, effects: &effects)
         case .failure(let failure):
             let error = BuildErrorClassifier.classify(failure)
             let started = firstFailure ?? .now
@@ -160,16 +154,13 @@ struct WorkerEngineState {
                 effects.append(.schedule(.retryTrigger(reference), after: settings.retry.backoff(afterAttempt: attempt)))
             } else {
                 let final = error.isRetryable ? exhausted(error, attempts: attempt, operation: "trigger") : error
-                transition(&build, to: .failed, providerMetadata: [:], error: final, completes: [offset], table: &table, now: now, effects: &effects)
+                transition(build, to: .failed, providerMetadata: [:], error: final, completes: [offset], table: table, now: now, effects: &effects)
             }
         }
     }
 
     mutating func statusCompleted(_ reference: BuildReference, result: Result<(BuildStatus, BuildMetadata), any Error>, now: Int64, effects: inout Effects) {
-        guard var table = partitions[reference.partition], table.epoch == reference.epoch else { return }
-        defer { partitions[reference.partition] = table }
-        guard var build = table.builds[reference.requestID] else { return }
-        defer { table.builds[reference.requestID] = build }
+        guard let (table, build) = current(reference, finishingCall: false) else { return }
         build.pollInFlight = false
         guard build.isIdle, !table.revoking, !build.record.status.isTerminal, let queue = queues[build.record.queue] else { return }
         switch result {
@@ -179,9 +170,9 @@ struct WorkerEngineState {
             let (mapped, error) = outcome(of: status, cancelRequested: build.record.cancelRequested)
             let isForward = mapped.isTerminal || (mapped == .running && build.record.status != .running)
             if mapped == .unknown || !isForward {
-                schedulePoll(reference, &build, after: queue.pollIntervals.interval(for: build.record.status), effects: &effects)
+                schedulePoll(reference, build, after: queue.pollIntervals.interval(for: build.record.status), effects: &effects)
             } else {
-                transition(&build, to: mapped, providerMetadata: metadata, error: error, completes: [], table: &table, now: now, effects: &effects)
+                transition(build, to: mapped, providerMetadata: metadata, error: error, completes: [], table: table, now: now, effects: &effects)
             }
         case .failure(let failure):
             let error = BuildErrorClassifier.classify(failure)
@@ -189,26 +180,22 @@ struct WorkerEngineState {
             let started = build.firstStatusFailure ?? .now
             build.firstStatusFailure = started
             if error.isRetryable, settings.retry.allowsRetry(afterAttempt: build.statusFailures, elapsed: .now - started) {
-                schedulePoll(reference, &build, after: settings.retry.backoff(afterAttempt: build.statusFailures), effects: &effects)
+                schedulePoll(reference, build, after: settings.retry.backoff(afterAttempt: build.statusFailures), effects: &effects)
             } else {
                 let final = error.isRetryable ? exhausted(error, attempts: build.statusFailures, operation: "status") : error
-                giveUp(&build, error: final, table: &table, now: now, effects: &effects)
+                giveUp(build, error: final, table: table, now: now, effects: &effects)
             }
         }
     }
 
     mutating func cancelCompleted(_ reference: BuildReference, result: Result<Void, any Error>, now: Int64, effects: inout Effects) {
-        guard var table = partitions[reference.partition], table.epoch == reference.epoch else { return }
-        table.busy -= 1
-        defer { partitions[reference.partition] = table }
-        guard var build = table.builds[reference.requestID] else { return }
-        defer { table.builds[reference.requestID] = build }
+        guard let (table, build) = current(reference, finishingCall: true) else { return }
         guard case .cancelling(let attempt, let firstFailure) = build.activity, let queue = queues[build.record.queue] else { return }
         switch result {
         case .success:
             build.cancelPending = false
             build.activity = .idle
-            schedulePoll(reference, &build, after: .zero, effects: &effects)
+            schedulePoll(reference, build, after: .zero, effects: &effects)
         case .failure(let failure):
             let error = BuildErrorClassifier.classify(failure)
             let started = firstFailure ?? .now
@@ -220,22 +207,18 @@ struct WorkerEngineState {
             // The build goes on; its outcome will be reported as the provider tells it.
             build.cancelPending = false
             build.activity = .idle
-            schedulePoll(reference, &build, after: queue.pollIntervals.interval(for: build.record.status), effects: &effects)
+            schedulePoll(reference, build, after: queue.pollIntervals.interval(for: build.record.status), effects: &effects)
         }
-        continueWaiting(reference, &build, table: &table, now: now, effects: &effects)
+        continueWaiting(reference, build, table: table, now: now, effects: &effects)
     }
 
     // MARK: Records
 
     mutating func stateAppended(_ reference: BuildReference, error: (any Error)?, now: Int64, effects: inout Effects) {
         if let error { fatalError = fatalError ?? error }
-        guard var table = partitions[reference.partition], table.epoch == reference.epoch else { return }
-        table.busy -= 1
-        defer { partitions[reference.partition] = table }
-        guard var build = table.builds[reference.requestID] else { return }
-        defer { table.builds[reference.requestID] = build }
+        guard let (table, build) = current(reference, finishingCall: true) else { return }
         guard error == nil, case .recording(let completes, let then) = build.activity else { return }
-        for offset in completes { markProcessed(offset, table: &table, effects: &effects) }
+        for offset in completes { markProcessed(offset, table: table, effects: &effects) }
         switch then {
         case .publish:
             guard let event = build.record.lastEvent else { return }
@@ -243,11 +226,11 @@ struct WorkerEngineState {
             table.busy += 1
             effects.append(.publishStatus(StatusRecord(key: Array(reference.requestID.rawValue.utf8), value: event, traceparent: build.record.traceparent), build: reference))
         case .cancel:
-            startCancel(reference, &build, table: &table, effects: &effects)
+            startCancel(reference, build, table: table, effects: &effects)
         case .nothing:
             build.activity = .idle
             if build.record.isSettled { scheduleForget(reference, build.record, now: now, effects: &effects) }
-            continueWaiting(reference, &build, table: &table, now: now, effects: &effects)
+            continueWaiting(reference, build, table: table, now: now, effects: &effects)
         }
     }
 
@@ -259,37 +242,31 @@ struct WorkerEngineState {
 
     mutating func statusPublished(_ reference: BuildReference, error: (any Error)?, now: Int64, effects: inout Effects) {
         if let error { fatalError = fatalError ?? error }
-        guard var table = partitions[reference.partition], table.epoch == reference.epoch else { return }
-        table.busy -= 1
-        defer { partitions[reference.partition] = table }
-        guard var build = table.builds[reference.requestID] else { return }
-        defer { table.builds[reference.requestID] = build }
+        guard let (table, build) = current(reference, finishingCall: true) else { return }
         guard error == nil, case .publishing = build.activity else { return }
         build.activity = .idle
         if build.record.isSettled {
             scheduleForget(reference, build.record, now: now, effects: &effects)
         } else if build.cancelPending, !table.revoking {
-            startCancel(reference, &build, table: &table, effects: &effects)
+            startCancel(reference, build, table: table, effects: &effects)
             return
         } else if let queue = queues[build.record.queue] {
-            schedulePoll(reference, &build, after: queue.pollIntervals.interval(for: build.record.status), effects: &effects)
+            schedulePoll(reference, build, after: queue.pollIntervals.interval(for: build.record.status), effects: &effects)
         }
-        continueWaiting(reference, &build, table: &table, now: now, effects: &effects)
+        continueWaiting(reference, build, table: table, now: now, effects: &effects)
     }
 
     mutating func deadLettered(partition: Int32, epoch: Int, requestID: RequestID?, offset: Int64, error: (any Error)?, now: Int64, effects: inout Effects) {
         if let error { fatalError = fatalError ?? error }
-        guard error == nil, var table = partitions[partition], table.epoch == epoch else { return }
-        defer { partitions[partition] = table }
+        guard error == nil, let table = partitions[partition], table.epoch == epoch else { return }
         table.busy -= 1
-        guard let requestID, var build = table.builds[requestID], case .deadLettering(_, let reason, let queue) = build.activity else {
-            markProcessed(offset, table: &table, effects: &effects)
+        guard let requestID, let build = table.builds[requestID], case .deadLettering(_, let reason, let queue) = build.activity else {
+            markProcessed(offset, table: table, effects: &effects)
             return
         }
         build.record.queue = queue
         let failure = BuildError(code: .invalidCommand, kind: .user, isRetryable: false, message: "invalid command: \(reason)")
-        transition(&build, to: .failed, providerMetadata: [:], error: failure, completes: [offset], table: &table, now: now, effects: &effects)
-        table.builds[requestID] = build
+        transition(build, to: .failed, providerMetadata: [:], error: failure, completes: [offset], table: table, now: now, effects: &effects)
     }
 
     // MARK: Timers
@@ -297,35 +274,26 @@ struct WorkerEngineState {
     mutating func timerFired(_ timer: WorkerTimer, now: Int64, effects: inout Effects) {
         switch timer {
         case .poll(let reference):
-            guard var table = partitions[reference.partition], table.epoch == reference.epoch else { return }
-            defer { partitions[reference.partition] = table }
-            guard var build = table.builds[reference.requestID] else { return }
-            defer { table.builds[reference.requestID] = build }
+            guard let (table, build) = current(reference, finishingCall: false) else { return }
             build.pollScheduled = false
             guard build.isIdle, !build.pollInFlight, !table.revoking, !build.record.isSettled,
                   let buildID = build.record.buildID, let queue = queues[build.record.queue] else { return }
             if let triggeredAt = build.record.triggeredAt, Duration.milliseconds(now - triggeredAt) > settings.maxBuildDuration {
                 let error = BuildError(code: .maximumDurationExceeded, kind: .infra, isRetryable: false,
                                        message: "the build ran longer than worker.maxBuildDuration (\(settings.maxBuildDuration))")
-                giveUp(&build, error: error, table: &table, now: now, effects: &effects)
+                giveUp(build, error: error, table: table, now: now, effects: &effects)
                 return
             }
             build.pollInFlight = true
             effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .status(buildID))))
         case .retryTrigger(let reference):
-            guard let table = partitions[reference.partition], table.epoch == reference.epoch else { return }
-            defer { partitions[reference.partition] = table }
-            guard let build = table.builds[reference.requestID] else { return }
-            defer { table.builds[reference.requestID] = build }
+            guard let (table, build) = current(reference, finishingCall: false) else { return }
             guard case .triggering(let trigger, _, _, _) = build.activity, let queue = queues[trigger.queue] else { return }
             if table.revoking { return }
             table.busy += 1
             effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .trigger(trigger))))
         case .retryCancel(let reference):
-            guard let table = partitions[reference.partition], table.epoch == reference.epoch else { return }
-            defer { partitions[reference.partition] = table }
-            guard let build = table.builds[reference.requestID] else { return }
-            defer { table.builds[reference.requestID] = build }
+            guard let (table, build) = current(reference, finishingCall: false) else { return }
             guard case .cancelling = build.activity, let buildID = build.record.buildID, let queue = queues[build.record.queue], !table.revoking else { return }
             table.busy += 1
             effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .cancel(buildID))))
@@ -340,7 +308,6 @@ struct WorkerEngineState {
             }
             table.builds[reference.requestID] = nil
             table.busy += 1
-            partitions[reference.partition] = table
             effects.append(.appendTombstone(StateLogRecord(partition: reference.partition, key: Array(reference.requestID.rawValue.utf8), value: nil), epoch: reference.epoch))
         }
     }
@@ -358,12 +325,10 @@ struct WorkerEngineState {
     mutating func stopLocalBuilds(now: Int64, effects: inout Effects) {
         let error = BuildError(code: .workerStopped, kind: .infra, isRetryable: true, message: "the worker shut down before this local build finished")
         for partition in partitions.keys {
-            guard var table = partitions[partition] else { continue }
-            for (requestID, var build) in table.builds where build.isIdle && !build.record.isSettled && queues[build.record.queue]?.buildsAreLocal == true {
-                giveUp(&build, error: error, table: &table, now: now, effects: &effects)
-                table.builds[requestID] = build
+            guard let table = partitions[partition] else { continue }
+            for (_, build) in table.builds where build.isIdle && !build.record.isSettled && queues[build.record.queue]?.buildsAreLocal == true {
+                giveUp(build, error: error, table: table, now: now, effects: &effects)
             }
-            partitions[partition] = table
         }
     }
 
@@ -373,11 +338,11 @@ struct WorkerEngineState {
     mutating func restore(partition: Int32, records: [BuildStateRecord], now: Int64, effects: inout Effects) {
         let epoch = nextEpoch
         nextEpoch += 1
-        var table = PartitionTable(partition: partition, epoch: epoch)
+        let table = PartitionTable(partition: partition, epoch: epoch)
         let newest = records.map(\.recordedAt).max() ?? now
         for record in records {
             let reference = BuildReference(partition: partition, epoch: epoch, requestID: record.requestID)
-            var build = TrackedBuild(record: record)
+            let build = TrackedBuild(record: record)
             if let settledAt = record.settledAt, Duration.milliseconds(now - settledAt) >= settings.requestRetention {
                 table.busy += 1
                 effects.append(.appendTombstone(StateLogRecord(partition: partition, key: Array(record.requestID.rawValue.utf8), value: nil), epoch: epoch))
@@ -396,9 +361,9 @@ struct WorkerEngineState {
             } else if record.isSettled {
                 scheduleForget(reference, record, now: now, effects: &effects)
             } else if build.cancelPending {
-                startCancel(reference, &build, table: &table, effects: &effects)
+                startCancel(reference, build, table: table, effects: &effects)
             } else if let queue = queues[record.queue] {
-                schedulePoll(reference, &build, after: queue.pollIntervals.interval(for: record.status), effects: &effects)
+                schedulePoll(reference, build, after: queue.pollIntervals.interval(for: record.status), effects: &effects)
             }
             table.builds[record.requestID] = build
         }
@@ -411,7 +376,6 @@ struct WorkerEngineState {
         table.revoking = true
         let heldHere = table.builds.values.filter(\.isHeld).count
         heldCount -= heldHere
-        partitions[partition] = table
         updatePause(effects: &effects)
     }
 
@@ -424,6 +388,15 @@ struct WorkerEngineState {
     }
 
     // MARK: Helpers
+
+    /// The table and build `reference` names, if that assignment is still current; `finishingCall` balances the
+    /// partition's busy count for a call or record that completed.
+    private func current(_ reference: BuildReference, finishingCall: Bool) -> (PartitionTable, TrackedBuild)? {
+        guard let table = partitions[reference.partition], table.epoch == reference.epoch else { return nil }
+        if finishingCall { table.busy -= 1 }
+        guard let build = table.builds[reference.requestID] else { return nil }
+        return (table, build)
+    }
 
     /// Maps a provider status to what is published: a vendor-side cancel nobody asked for is a failure.
     private func outcome(of status: BuildStatus, cancelRequested: Bool) -> (BuildStatus, BuildError?) {
@@ -440,17 +413,17 @@ struct WorkerEngineState {
     }
 
     /// Reports the build `failed` with `error` and asks the provider to cancel it, without waiting for the answer.
-    private mutating func giveUp(_ build: inout TrackedBuild, error: BuildError, table: inout PartitionTable, now: Int64, effects: inout Effects) {
+    private mutating func giveUp(_ build: TrackedBuild, error: BuildError, table: PartitionTable, now: Int64, effects: inout Effects) {
         if let buildID = build.record.buildID, let queue = queues[build.record.queue] {
             effects.append(.cancelQuietly(buildID, queue))
         }
-        transition(&build, to: .failed, providerMetadata: [:], error: error, completes: [], table: &table, now: now, effects: &effects)
+        transition(build, to: .failed, providerMetadata: [:], error: error, completes: [], table: table, now: now, effects: &effects)
     }
 
     /// Makes the build's next event and records it; it is published once the record is acknowledged.
     private mutating func transition(
-        _ build: inout TrackedBuild, to status: BuildStatus, providerMetadata: BuildMetadata, error: BuildError?,
-        completes: [Int64], table: inout PartitionTable, now: Int64, effects: inout Effects
+        _ build: TrackedBuild, to status: BuildStatus, providerMetadata: BuildMetadata, error: BuildError?,
+        completes: [Int64], table: PartitionTable, now: Int64, effects: inout Effects
     ) {
         let event = StatusEvent(
             requestID: build.record.requestID, queue: build.record.queue, buildID: build.record.buildID, status: status,
@@ -469,10 +442,10 @@ struct WorkerEngineState {
                 buildsInFlight -= 1
             }
         }
-        record(&build, completes: completes, then: .publish, table: &table, effects: &effects)
+        record(build, completes: completes, then: .publish, table: table, effects: &effects)
     }
 
-    private mutating func record(_ build: inout TrackedBuild, completes: [Int64], then: TrackedBuild.AfterRecording, table: inout PartitionTable, effects: inout Effects) {
+    private mutating func record(_ build: TrackedBuild, completes: [Int64], then: TrackedBuild.AfterRecording, table: PartitionTable, effects: inout Effects) {
         let partition = table.partition
         build.activity = .recording(completes: completes, then: then)
         table.busy += 1
@@ -481,7 +454,7 @@ struct WorkerEngineState {
             build: BuildReference(partition: partition, epoch: table.epoch, requestID: build.record.requestID)))
     }
 
-    private mutating func startCancel(_ reference: BuildReference, _ build: inout TrackedBuild, table: inout PartitionTable, effects: inout Effects) {
+    private mutating func startCancel(_ reference: BuildReference, _ build: TrackedBuild, table: PartitionTable, effects: inout Effects) {
         guard let buildID = build.record.buildID, let queue = queues[build.record.queue], !build.record.isSettled else {
             build.activity = .idle
             return
@@ -491,7 +464,7 @@ struct WorkerEngineState {
         effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .cancel(buildID))))
     }
 
-    private func schedulePoll(_ reference: BuildReference, _ build: inout TrackedBuild, after delay: Duration, effects: inout Effects) {
+    private func schedulePoll(_ reference: BuildReference, _ build: TrackedBuild, after delay: Duration, effects: inout Effects) {
         guard !build.pollScheduled else { return }
         build.pollScheduled = true
         effects.append(.schedule(.poll(reference), after: delay))
@@ -503,18 +476,18 @@ struct WorkerEngineState {
     }
 
     /// Applies the commands that waited for the build's previous activity, while it stays idle.
-    private mutating func continueWaiting(_ reference: BuildReference, _ build: inout TrackedBuild, table: inout PartitionTable, now: Int64, effects: inout Effects) {
+    private mutating func continueWaiting(_ reference: BuildReference, _ build: TrackedBuild, table: PartitionTable, now: Int64, effects: inout Effects) {
         while build.isIdle, !table.revoking, !build.waiting.isEmpty {
             switch build.waiting.removeFirst() {
             case .trigger(let trigger, let offset):
-                process(.trigger(trigger), offset: offset, build: &build, table: &table, now: now, effects: &effects)
+                process(.trigger(trigger), offset: offset, build: build, table: table, now: now, effects: &effects)
             case .cancel(let offset):
-                process(.cancel(CancelCommand(requestID: reference.requestID)), offset: offset, build: &build, table: &table, now: now, effects: &effects)
+                process(.cancel(CancelCommand(requestID: reference.requestID)), offset: offset, build: build, table: table, now: now, effects: &effects)
             }
         }
     }
 
-    private mutating func markProcessed(_ offset: Int64, table: inout PartitionTable, effects: inout Effects) {
+    private mutating func markProcessed(_ offset: Int64, table: PartitionTable, effects: inout Effects) {
         guard let next = table.offsets.processed(offset) else { return }
         effects.append(.commandsProcessed(partition: table.partition, nextOffset: next))
     }
@@ -525,12 +498,10 @@ struct WorkerEngineState {
         while buildsInFlight < settings.maxInFlightBuilds, heldHead < held.count {
             let reference = held[heldHead]
             heldHead += 1
-            guard var table = partitions[reference.partition], table.epoch == reference.epoch, !table.revoking,
-                  var build = table.builds[reference.requestID], case .held(let trigger, let offset) = build.activity else { continue }
+            guard let table = partitions[reference.partition], table.epoch == reference.epoch, !table.revoking,
+                  let build = table.builds[reference.requestID], case .held(let trigger, let offset) = build.activity else { continue }
             heldCount -= 1
-            startTrigger(trigger, offset: offset, build: &build, table: &table, effects: &effects)
-            table.builds[reference.requestID] = build
-            partitions[reference.partition] = table
+            startTrigger(trigger, offset: offset, build: build, table: table, effects: &effects)
         }
         if heldHead > 1024, heldHead * 2 > held.count {
             held.removeFirst(heldHead)
