@@ -30,7 +30,7 @@ public struct ConfigurationLoader: Sendable {
         for key in keys { try ConfigurationSchema.check(key) }
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "--set", values: Dictionary(uniqueKeysWithValues: overrides.map {
-                (AbsoluteConfigKey(ConfigKey(Self.dotted(ConfigurationSchema.normalize($0.key.split(separator: ".").map(String.init))))), ConfigValue(.string($0.value), isSecret: false))
+                (AbsoluteConfigKey(ConfigKey($0.key)), ConfigValue(.string($0.value), isSecret: false))
             })),
             EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: ConfigKey(["buildrelay"])),
         ]
@@ -85,6 +85,4 @@ public struct ConfigurationLoader: Sendable {
             }
         }
     }
-
-    static func dotted(_ path: [String]) -> String { path.joined(separator: ".") }
 }

@@ -128,7 +128,3 @@ struct DrainBenchmark: AsyncParsableCommand {
         throw ValidationError("\(topic) did not receive \(commands) records")
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -32,9 +32,6 @@ struct PendingOffsets {
     /// Where a consumer restarting this partition must begin: the oldest unprocessed command, or after the newest.
     var committable: Int64? { head < offsets.count ? offsets[head] : end }
 
-    /// Commands consumed and not processed yet.
-    var count: Int { done[head...].lazy.filter { !$0 }.count }
-
     private func index(of offset: Int64) -> Int? {
         var low = head, high = offsets.count
         while low < high {

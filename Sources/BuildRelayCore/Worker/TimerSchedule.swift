@@ -34,8 +34,6 @@ final class TimerSchedule<Item: Sendable>: Sendable {
         }
     }
 
-    var count: Int { state.withLock { $0.heap.count } }
-
     /// Delivers due items until ``stop()`` (or cancellation).
     func run(deliver: (Item) -> Void) async {
         var due: [Item] = []

@@ -21,7 +21,7 @@ public final class WorkerEngine: Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Int64
     private let decoder: CommandDecoder
-    private let state: StateLock<WorkerEngineState>
+    private let state: Mutex<WorkerEngineState>
     private let commandCalls = WorkQueue<ProviderCall>()
     private let statusCalls = WorkQueue<ProviderCall>()
     private let timers = TimerSchedule<WorkerTimer>()
@@ -40,7 +40,7 @@ public final class WorkerEngine: Sendable {
         self.logger = logger
         self.now = now
         self.decoder = CommandDecoder(maximumCommandBytes: settings.maxCommandBytes)
-        self.state = StateLock(WorkerEngineState(settings: settings, queues: queuesByName))
+        self.state = Mutex(WorkerEngineState(settings: settings, queues: queuesByName))
     }
 
     /// Runs provider calls and timers until ``stop()`` or cancellation; throws the first error that made a record
