@@ -90,6 +90,7 @@ public final class Worker: Service, Sendable {
         var records: [CommandRecord] = []
         records.reserveCapacity(256)
         while true {
+            await engine.waitForRoom(upTo: .seconds(1))
             let batch = await events.nextBatch()
             guard !batch.isEmpty else { return }
             for event in batch {

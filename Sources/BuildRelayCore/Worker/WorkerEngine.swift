@@ -27,6 +27,9 @@ public final class WorkerEngine: Sendable {
     private let timers = TimerSchedule<WorkerTimer>()
     private let stopSignal = AsyncStream<(any Error)?>.makeStream()
     private let eventsPublished = Atomic<Int>(0)
+    /// The consume loop, parked in ``waitForRoom(upTo:)``; `roomWanted` lets ``update(_:)`` skip its lock.
+    private let roomWaiter = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    private let roomWanted = Atomic<Bool>(false)
 
     /// `now` gives milliseconds since the Unix epoch (the system clock unless a test supplies one).
     public init(
@@ -105,6 +108,42 @@ public final class WorkerEngine: Sendable {
             let now = self.now()
             for (record, result) in zip(records, decoded) { state.accept(record, decoded: result, now: now, effects: &effects) }
         }
+    }
+
+    /// Returns once fewer than half of `worker.maxHeldTriggers` triggers wait for a build slot, or after `timeout`.
+    ///
+    /// The consume loop calls it before asking for more records, so a burst of commands is read only as fast as
+    /// builds start instead of tripping the pause at `worker.maxHeldTriggers`: pausing makes librdkafka drop the
+    /// partitions' prefetched records, which are then fetched again. The timeout keeps the consumer polling (for
+    /// rebalances and `max.poll.interval.ms`) while builds are slow to finish; the pause covers that case.
+    public func waitForRoom(upTo timeout: Duration) async {
+        guard state.withLock({ $0.isBackedUp }) else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.parkUntilRoom() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func parkUntilRoom() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                roomWaiter.withLock { $0 = continuation }
+                roomWanted.store(true, ordering: .sequentiallyConsistent)
+                if !state.withLock({ $0.isBackedUp }) || Task.isCancelled { resumeRoomWaiter() }
+            }
+        } onCancel: {
+            resumeRoomWaiter()
+        }
+    }
+
+    private func resumeRoomWaiter() {
+        roomWanted.store(false, ordering: .sequentiallyConsistent)
+        roomWaiter.withLock { waiter in
+            defer { waiter = nil }
+            return waiter
+        }?.resume()
     }
 
     /// Reads these partitions' state records to their end, rebuilds their builds, republishes each restored
@@ -191,11 +230,12 @@ public final class WorkerEngine: Sendable {
 
     private func update(_ body: (inout WorkerEngineState, inout [EngineEffect]) -> Void) {
         var effects: [EngineEffect] = []
-        let fatal = state.withLock { state in
+        let (fatal, backedUp) = state.withLock { state in
             body(&state, &effects)
             state.releaseSlots(effects: &effects)
-            return state.fatalError
+            return (state.fatalError, state.isBackedUp)
         }
+        if !backedUp, roomWanted.load(ordering: .sequentiallyConsistent) { resumeRoomWaiter() }
         if let fatal {
             logger.critical("a record could not be stored; the worker stops", metadata: ["error": "\(fatal)"])
             stopSignal.continuation.yield(fatal)
@@ -244,8 +284,19 @@ public final class WorkerEngine: Sendable {
         }
     }
 
+    /// Provider calls a serving task makes before it yields: with a backlog and providers that answer at once
+    /// (`noop`), `take()` and the call never suspend, and the task would otherwise keep its thread, starving the
+    /// consume loop and the other tasks until the backlog is gone.
+    private static let callsPerTurn = 16
+
     private func serveCalls(from calls: WorkQueue<ProviderCall>) async {
+        var callsThisTurn = 0
         while let call = await calls.take() {
+            callsThisTurn += 1
+            if callsThisTurn == Self.callsPerTurn {
+                callsThisTurn = 0
+                await Task.yield()
+            }
             let manager = call.queue.manager
             switch call.operation {
             case .trigger(let trigger):

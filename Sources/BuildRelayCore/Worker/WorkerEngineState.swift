@@ -17,6 +17,8 @@ struct WorkerEngineState {
     var heldCount = 0
     var buildsInFlight = 0
     var paused = false
+    /// More than half of `worker.maxHeldTriggers` triggers wait: the consumer should read no further for now.
+    var isBackedUp: Bool { heldCount > settings.maxHeldTriggers / 2 }
     var nextEpoch = 1
     /// Set when a record could not be stored: the engine stops.
     var fatalError: (any Error)?
