@@ -37,9 +37,10 @@ struct DrainBenchmark: AsyncParsableCommand {
         for round in 1...rounds {
             let prefix = "drain.\(round)"
             try await preload(bootstrap, topics: ["\(prefix).commands", "\(prefix).pipe.in"], logger: logger)
-            let ours = try await drainWithWorker(bootstrap, prefix: prefix, logger: logger)
+            let (ours, cpu) = try await drainWithWorker(bootstrap, prefix: prefix, logger: logger)
             let pipe = try await drainWithPipe(kcat, bootstrap, prefix: prefix, logger: logger)
-            print(String(format: "round %d: worker %.0f commands/s, kcat pipe %.0f records/s", round, ours, pipe))
+            print(String(format: "round %d: worker %.0f commands/s (%.1f µs of CPU per command), kcat pipe %.0f records/s",
+                         round, ours, cpu, pipe))
             best = (max(best.ours, ours), max(best.pipe, pipe))
         }
         print("")
@@ -67,8 +68,10 @@ struct DrainBenchmark: AsyncParsableCommand {
         await producer.close()
     }
 
-    /// From the worker's partitions being restored to the last terminal event in the status topic.
-    private func drainWithWorker(_ bootstrap: String, prefix: String, logger: Logger) async throws -> Double {
+    /// From the worker's partitions being restored to the last terminal event in the status topic: commands/s, and
+    /// the CPU time this process spent meanwhile per command (all its threads, librdkafka's included), which
+    /// varies much less than the rate from run to run on a shared machine.
+    private func drainWithWorker(_ bootstrap: String, prefix: String, logger: Logger) async throws -> (rate: Double, cpuMicroseconds: Double) {
         var properties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
         for entry in workerProperties {
             guard let equals = entry.firstIndex(of: "=") else { continue }
@@ -87,13 +90,23 @@ struct DrainBenchmark: AsyncParsableCommand {
         let running = Task { try await group.run() }
         while !worker.isReady { try await Task.sleep(for: .milliseconds(5)) }
         let start = ContinuousClock.now
+        let cpuStart = Self.processCPUTime()
         // The engine counts acknowledged events; asking the broker would load it (and the worker) while measuring.
         while worker.engine.publishedEventCount < commands { try await Task.sleep(for: .milliseconds(1)) }
         let elapsed = ContinuousClock.now - start
+        let cpu = Self.processCPUTime() - cpuStart
         try await waitForRecords(bootstrap, topic: configuration.topics.status, logger: logger)
         await group.triggerGracefulShutdown()
         try await running.value
-        return Double(commands) / elapsed.seconds
+        return (Double(commands) / elapsed.seconds, cpu.seconds * 1_000_000 / Double(commands))
+    }
+
+    /// User and system CPU time of this process, all threads.
+    private static func processCPUTime() -> Duration {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func duration(_ time: timeval) -> Duration { .seconds(time.tv_sec) + .microseconds(time.tv_usec) }
+        return duration(usage.ru_utime) + duration(usage.ru_stime)
     }
 
     private func drainWithPipe(_ kcat: String, _ bootstrap: String, prefix: String, logger: Logger) async throws -> Double {

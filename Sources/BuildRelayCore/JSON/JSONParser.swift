@@ -23,7 +23,7 @@ public struct JSONParser {
 
     /// Parses one JSON document that makes up all of `bytes` (surrounding whitespace allowed).
     public static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
-        guard String(validating: bytes, as: UTF8.self) != nil else {
+        guard isASCII(bytes) || String(validating: bytes, as: UTF8.self) != nil else {
             throw Failure(message: "not valid UTF-8", offset: firstInvalidUTF8Offset(bytes))
         }
         let result = bytes.withUnsafeBytes { buffer -> Result<JSONValue, Failure> in
@@ -37,6 +37,21 @@ public struct JSONParser {
             }
         }
         return try result.get()
+    }
+
+    /// Commands are nearly always ASCII, which is valid UTF-8: checking that costs no copy, unlike
+    /// `String(validating:)`.
+    private static func isASCII(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            var index = 0
+            let words = buffer.count / 8
+            while index < words {
+                if buffer.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                index += 1
+            }
+            for byte in buffer[(words * 8)...] where byte >= 0x80 { return false }
+            return true
+        }
     }
 
     private static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {

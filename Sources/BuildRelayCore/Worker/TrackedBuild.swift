@@ -49,6 +49,14 @@ final class TrackedBuild {
         self.record = record
     }
 
+    /// For a settled build whose last event is out: only its id, status and settlement time still matter (a
+    /// repeated trigger or a cancel is then a no-op, and a restore reads the state topic), so the event's bytes and
+    /// the metadata go. A worker remembers request ids for `worker.requestRetention`; this keeps each one small.
+    func dropSettledPayload() {
+        record.lastEvent = nil
+        record.metadata = [:]
+    }
+
     var isIdle: Bool {
         if case .idle = activity { return true }
         return false

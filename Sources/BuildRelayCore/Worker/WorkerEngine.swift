@@ -30,6 +30,8 @@ public final class WorkerEngine: Sendable {
     /// The consume loop, parked in ``waitForRoom(upTo:)``; `roomWanted` lets ``update(_:)`` skip its lock.
     private let roomWaiter = Mutex<CheckedContinuation<Void, Never>?>(nil)
     private let roomWanted = Atomic<Bool>(false)
+    /// ``WorkerEngineState/isBackedUp`` as of the last update.
+    private let backedUp = Atomic<Bool>(false)
 
     /// `now` gives milliseconds since the Unix epoch (the system clock unless a test supplies one).
     public init(
@@ -117,7 +119,7 @@ public final class WorkerEngine: Sendable {
     /// partitions' prefetched records, which are then fetched again. The timeout keeps the consumer polling (for
     /// rebalances and `max.poll.interval.ms`) while builds are slow to finish; the pause covers that case.
     public func waitForRoom(upTo timeout: Duration) async {
-        guard state.withLock({ $0.isBackedUp }) else { return }
+        guard backedUp.load(ordering: .sequentiallyConsistent) else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.parkUntilRoom() }
             group.addTask { try? await Task.sleep(for: timeout) }
@@ -131,7 +133,7 @@ public final class WorkerEngine: Sendable {
             await withCheckedContinuation { continuation in
                 roomWaiter.withLock { $0 = continuation }
                 roomWanted.store(true, ordering: .sequentiallyConsistent)
-                if !state.withLock({ $0.isBackedUp }) || Task.isCancelled { resumeRoomWaiter() }
+                if !backedUp.load(ordering: .sequentiallyConsistent) || Task.isCancelled { resumeRoomWaiter() }
             }
         } onCancel: {
             resumeRoomWaiter()
@@ -230,12 +232,13 @@ public final class WorkerEngine: Sendable {
 
     private func update(_ body: (inout WorkerEngineState, inout [EngineEffect]) -> Void) {
         var effects: [EngineEffect] = []
-        let (fatal, backedUp) = state.withLock { state in
+        let (fatal, isBackedUp) = state.withLock { state in
             body(&state, &effects)
             state.releaseSlots(effects: &effects)
             return (state.fatalError, state.isBackedUp)
         }
-        if !backedUp, roomWanted.load(ordering: .sequentiallyConsistent) { resumeRoomWaiter() }
+        backedUp.store(isBackedUp, ordering: .sequentiallyConsistent)
+        if !isBackedUp, roomWanted.load(ordering: .sequentiallyConsistent) { resumeRoomWaiter() }
         if let fatal {
             logger.critical("a record could not be stored; the worker stops", metadata: ["error": "\(fatal)"])
             stopSignal.continuation.yield(fatal)

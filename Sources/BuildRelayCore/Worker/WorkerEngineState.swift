@@ -248,6 +248,7 @@ struct WorkerEngineState {
         guard error == nil, case .publishing = build.activity else { return }
         build.activity = .idle
         if build.record.isSettled {
+            build.dropSettledPayload()
             scheduleForget(reference, build.record, now: now, effects: &effects)
         } else if build.cancelPending, !table.revoking {
             startCancel(reference, build, table: table, effects: &effects)
@@ -361,6 +362,7 @@ struct WorkerEngineState {
                 table.busy += 1
                 effects.append(.publishStatus(StatusRecord(key: Array(record.requestID.rawValue.utf8), value: event, traceparent: record.traceparent), build: reference))
             } else if record.isSettled {
+                build.dropSettledPayload()
                 scheduleForget(reference, record, now: now, effects: &effects)
             } else if build.cancelPending {
                 startCancel(reference, build, table: table, effects: &effects)
