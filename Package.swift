@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // librdkafka 2.0.2 (Debian `librdkafka-dev`), including the mock cluster API.
@@ -37,8 +41,17 @@ let package = Package(
         ),
         // BuildManager protocol, entities, errors, command/event codecs and the worker engine. Never imports Kafka.
         .target(name: "BuildRelayCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
-        // One folder per CI provider, each a BuildManager.
-        .target(name: "BuildRelayProviders", dependencies: ["BuildRelayCore"]),
+        // One folder per CI provider, each a BuildManager; the vendor ones share one HTTP layer (Shared/HTTP).
+        .target(
+            name: "BuildRelayProviders",
+            dependencies: [
+                "BuildRelayCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The worker over Kafka: the engine's transport, restores from the state topic, the group member service.
         .target(
             name: "BuildRelayWorker",
@@ -90,7 +103,13 @@ let package = Package(
         // Helpers shared by the test targets.
         .target(
             name: "BuildRelayTestSupport",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "BuildRelayProviders",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/BuildRelayTestSupport"
         ),
         .testTarget(
@@ -99,7 +118,13 @@ let package = Package(
         ),
         .testTarget(
             name: "BuildRelayProvidersTests",
-            dependencies: ["BuildRelayCore", "BuildRelayProviders"]
+            dependencies: [
+                "BuildRelayCore",
+                "BuildRelayProviders",
+                "BuildRelayTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "BuildRelayAppTests",

@@ -105,6 +105,7 @@ struct ConfigurationBuilder {
         for block in blocks.sorted() where block != blockName {
             throw ConfigurationError(key: "\(prefix).\(block)", "this queue's provider is \(provider), not \(block)")
         }
+        let requestsPerMinute = try values.int("\(prefix).maxRequestsPerMinute", minimum: 1)
         let settings: ProviderSettings
         switch provider {
         case "noop":
@@ -128,15 +129,17 @@ struct ConfigurationBuilder {
             process.buildsDirectory = values.text("\(prefix).process.buildsDirectory") ?? process.buildsDirectory
             process.maximumLogBytes = try values.size("\(prefix).process.maxLogBytes") ?? process.maximumLogBytes
             settings = .process(process)
-        case "buildkite", "jenkins", "github-actions":
-            throw ConfigurationError(key: "\(prefix).provider", "provider \(provider) is not available in this version (available: noop, simulated, process)")
+        case "buildkite":
+            settings = try readBuildkite(prefix: prefix, requestsPerMinute: requestsPerMinute)
+        case "jenkins", "github-actions":
+            throw ConfigurationError(key: "\(prefix).provider", "provider \(provider) is not available in this version (available: noop, simulated, process, buildkite)")
         default:
             throw ConfigurationError(key: "\(prefix).provider", "unknown provider \"\(provider)\" (known: \(ProviderSettings.contractNames.sorted().joined(separator: ", ")))")
         }
         var queue = QueueSettings(name: name, provider: settings)
         queue.pollIntervalAccepted = try positive("\(prefix).pollInterval.accepted")
         queue.pollIntervalRunning = try positive("\(prefix).pollInterval.running")
-        queue.maxRequestsPerMinute = try values.int("\(prefix).maxRequestsPerMinute", minimum: 1)
+        queue.maxRequestsPerMinute = requestsPerMinute
         return queue
     }
 }

@@ -26,6 +26,12 @@ public enum EffectiveConfigurationPrinter {
                 ]
                 if let directory = process.workingDirectory { block["workingDirectory"] = directory }
                 entry["process"] = block
+            case .buildkite(let buildkite, let token):
+                var block: [String: Any] = [
+                    "apiURL": buildkite.apiURL, "organization": buildkite.organization, "pipeline": buildkite.pipeline, "branch": buildkite.branch,
+                ]
+                block.merge(secretEntry("token", token)) { $1 }
+                entry["buildkite"] = block
             }
             queues[queue.name] = entry
         }
@@ -59,9 +65,17 @@ public enum EffectiveConfigurationPrinter {
         return (try? Yams.dump(object: document, sortKeys: true)) ?? "\(document)"
     }
 
+    /// `<name>Env: VARIABLE` or `<name>File: PATH`: where a secret comes from, never its value.
+    private static func secretEntry(_ name: String, _ source: SecretSource) -> [String: Any] {
+        switch source {
+        case .environment(let variable): ["\(name)Env": variable]
+        case .file(let path): ["\(name)File": path]
+        }
+    }
+
     /// A duration in the largest unit that writes it exactly (`90s`, `30m`, `7d`).
     static func text(_ duration: Duration) -> String {
-        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = duration.wholeMilliseconds
         for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] where milliseconds >= size && milliseconds % size == 0 {
             return "\(milliseconds / size)\(unit)"
         }

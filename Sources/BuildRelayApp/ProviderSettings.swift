@@ -5,6 +5,7 @@ public enum ProviderSettings: Sendable, Hashable {
     case noop
     case simulated(SimulatedBuildConfiguration)
     case process(ProcessBuildConfiguration)
+    case buildkite(BuildkiteConfiguration, token: SecretSource)
 
     /// The configuration name (`queues.<name>.provider`).
     public var name: String {
@@ -12,9 +13,10 @@ public enum ProviderSettings: Sendable, Hashable {
         case .noop: "noop"
         case .simulated: "simulated"
         case .process: "process"
+        case .buildkite: "buildkite"
         }
     }
 
-    /// Provider names the contract defines; the vendor ones are not available in this version.
+    /// Provider names the contract defines.
     static let contractNames: Set<String> = ["noop", "simulated", "process", "buildkite", "jenkins", "github-actions"]
 }

@@ -2,21 +2,22 @@ import BuildRelayCore
 import BuildRelayKafka
 import BuildRelayProviders
 import BuildRelayWorker
+import Logging
 
 /// Builds the worker's parts from a configuration: the one place that knows which provider type serves which
 /// `queues.<name>.provider`.
 public enum WorkerAssembly {
-    public static func workerConfiguration(_ configuration: BuildRelayConfiguration) -> WorkerConfiguration {
+    public static func workerConfiguration(_ configuration: BuildRelayConfiguration, logger: Logger) -> WorkerConfiguration {
         let kafka = KafkaClientConfiguration(
             bootstrapServers: configuration.bootstrapServers, properties: configuration.kafkaProperties,
             secretProperties: configuration.kafkaSecretValues)
-        var worker = WorkerConfiguration(kafka: kafka, queues: configuration.queues.map { queue(for: $0, defaults: configuration.worker.pollIntervals) })
+        var worker = WorkerConfiguration(kafka: kafka, queues: configuration.queues.map { queue(for: $0, defaults: configuration.worker.pollIntervals, logger: logger) })
         worker.topics = configuration.topics
         worker.settings = configuration.worker
         return worker
     }
 
-    public static func queue(for settings: QueueSettings, defaults: PollIntervals) -> BuildQueue {
+    public static func queue(for settings: QueueSettings, defaults: PollIntervals, logger: Logger) -> BuildQueue {
         var polling = defaults
         polling.accepted = settings.pollIntervalAccepted ?? polling.accepted
         polling.running = settings.pollIntervalRunning ?? polling.running
@@ -27,6 +28,11 @@ public enum WorkerAssembly {
             return BuildQueue(name: settings.name, provider: "simulated", manager: SimulatedBuildManager(configuration: simulated), pollIntervals: polling)
         case .process(let process):
             return BuildQueue(name: settings.name, provider: "process", manager: ProcessBuildManager(configuration: process), pollIntervals: polling, buildsAreLocal: true)
+        case .buildkite(let buildkite, _):
+            var logger = logger
+            logger[metadataKey: "queue"] = "\(settings.name)"
+            logger[metadataKey: "provider"] = "buildkite"
+            return BuildQueue(name: settings.name, provider: "buildkite", manager: BuildkiteBuildManager(configuration: buildkite, logger: logger), pollIntervals: polling)
         }
     }
 }

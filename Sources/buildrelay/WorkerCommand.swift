@@ -19,7 +19,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = CommandLogging.bootstrap(label: "buildrelay.worker", configuration: configuration)
         let worker: Worker
         do {
-            worker = try Worker(configuration: WorkerAssembly.workerConfiguration(configuration), logger: logger)
+            worker = try Worker(configuration: WorkerAssembly.workerConfiguration(configuration, logger: logger), logger: logger)
         } catch {
             throw UsageError(message: "cannot start the worker: \(error)")
         }

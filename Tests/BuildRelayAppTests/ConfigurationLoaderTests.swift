@@ -115,7 +115,12 @@ import Testing
         ("queues: {main: {provider: noop, simulated: {failureRate: 0.5}}}", "queues.main.simulated", "provider is noop"),
         ("queues: {main: {provider: process}}", "queues.main.process.command", "missing"),
         ("queues: {main: {provider: simulated, simulated: {failureRate: 2}}}", "queues.main.simulated.failureRate", "0.0...1.0"),
-        ("queues: {main: {provider: buildkite}}", "queues.main.provider", "not available"),
+        ("queues: {main: {provider: jenkins}}", "queues.main.provider", "not available"),
+        ("queues: {main: {provider: buildkite}}", "queues.main.buildkite.organization", "missing"),
+        ("queues: {main: {provider: buildkite, buildkite: {organization: acme, pipeline: api}}}", "queues.main.buildkite.tokenEnv", "missing"),
+        ("queues: {main: {provider: buildkite, buildkite: {organization: acme, pipeline: api, tokenEnv: NO_SUCH_TOKEN_HERE}}}", "queues.main.buildkite.tokenEnv", "NO_SUCH_TOKEN_HERE is not set"),
+        ("queues: {main: {provider: buildkite, buildkite: {organization: acme, pipeline: api, tokenFile: /no/such/file}}}", "queues.main.buildkite.tokenFile", "cannot read"),
+        ("queues: {main: {provider: buildkite, buildkite: {apiURL: 'ftp://x', organization: acme, pipeline: api, tokenEnv: T}}}", "queues.main.buildkite.apiURL", "http(s) URL"),
         ("queues: {main: {provider: noop, colour: blue}}", "queues.main.colour", "unknown key"),
         ("logging: {format: xml}", "logging.format", "json, text"),
         ("topics: {status: build.commands}", "topics", "different"),
@@ -124,6 +129,26 @@ import Testing
         let error = await error(text)
         #expect(error?.key == key, "\(String(describing: error))")
         #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+    }
+
+    @Test("a Buildkite queue reads its token from the environment; the effective configuration names the variable, never the token")
+    func buildkiteQueue() async throws {
+        let configuration = try await load(
+            "queues: {main: {provider: buildkite, maxRequestsPerMinute: 150, buildkite: {organization: acme, pipeline: api-ci, tokenEnv: BUILDKITE_TOKEN}}}",
+            environment: ["BUILDKITE_TOKEN": "bk-secret-value-1"])
+        guard case .buildkite(let buildkite, let source)? = configuration.queues.first?.provider else {
+            Issue.record("not a Buildkite queue: \(configuration.queues)")
+            return
+        }
+        #expect(buildkite.token.value == "bk-secret-value-1")
+        #expect(buildkite.apiURL == "https://api.buildkite.com/v2")
+        #expect(buildkite.branch == "main")
+        #expect(buildkite.maxRequestsPerMinute == 150)
+        #expect(source == .environment("BUILDKITE_TOKEN"))
+        let yaml = EffectiveConfigurationPrinter.yaml(configuration)
+        #expect(yaml.contains("tokenEnv: BUILDKITE_TOKEN"))
+        #expect(!yaml.contains("bk-secret-value-1"))
+        #expect(!"\(configuration)".contains("bk-secret-value-1"))
     }
 
     @Test func theEffectiveConfigurationNeverShowsASecret() async throws {

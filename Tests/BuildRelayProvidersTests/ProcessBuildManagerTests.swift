@@ -34,7 +34,7 @@ struct ProcessBuildManagerTests {
         #expect(metadata["exitCode"] == "0")
         let log = try String(contentsOfFile: try #require(metadata["log"]), encoding: .utf8)
         #expect(log.contains("id=req-env queue=local secret=none"))
-        #expect(log.contains(#"[{"action":"apply","uris":["github:\/\/acme\/api\/pull\/1\/abc","github:\/\/acme\/api\/pull\/2\/def"]},{"action":"validate","uris":["x"]}]"#))
+        #expect(log.contains(#"[{"action":"apply","uris":["github://acme/api/pull/1/abc","github://acme/api/pull/2/def"]},{"action":"validate","uris":["x"]}]"#))
         #expect(log.contains(#"{"author":"kim"}"#))
         try await manager.close()
     }

@@ -39,11 +39,13 @@ final class WorkerHarness: Sendable {
             logger: testLogger("commands"))
     }
 
+    /// Status polls every 100 ms, so builds move on quickly.
+    static let fastPolling = PollIntervals(accepted: .milliseconds(100), running: .milliseconds(100))
+
     /// Queues every test can use: builds of 3–4 s on `sim` (accepted for the first fifth), failing ones on
     /// `sim-fail`, one-minute ones on `sim-long` (to cancel), instant ones on `fast`.
     static func standardQueues(now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) -> [BuildQueue] {
-        let fastPolling = PollIntervals(accepted: .milliseconds(100), running: .milliseconds(100))
-        return [
+        [
             BuildQueue(name: "sim", provider: "simulated", manager: SimulatedBuildManager(configuration: .init(minimumDuration: .seconds(3), maximumDuration: .seconds(4), failureRate: 0), now: now), pollIntervals: fastPolling),
             BuildQueue(name: "sim-fail", provider: "simulated", manager: SimulatedBuildManager(configuration: .init(minimumDuration: .milliseconds(500), maximumDuration: .milliseconds(800), failureRate: 1), now: now), pollIntervals: fastPolling),
             BuildQueue(name: "sim-long", provider: "simulated", manager: SimulatedBuildManager(configuration: .init(minimumDuration: .seconds(60), maximumDuration: .seconds(60), failureRate: 0), now: now), pollIntervals: fastPolling),
@@ -247,6 +249,13 @@ final class PublishedRecords: Sendable {
             self.events(for: requestID).contains { ["succeeded", "failed", "cancelled"].contains($0.status) }
         }
         return events(for: requestID)
+    }
+
+    /// Waits until the request has an event with `status`.
+    func waitForStatus(_ requestID: String, _ status: String, seconds: Double = 30) async throws {
+        try await waitUntil("a \(status) event for \(requestID)", seconds: seconds) {
+            self.events(for: requestID).contains { $0.status == status }
+        }
     }
 
     private static func parse(_ message: KafkaMessage) -> PublishedEvent? {

@@ -28,6 +28,18 @@ public struct BuildError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unknownBuild = Code(rawValue: "unknown-build")
         public static let managerClosed = Code(rawValue: "manager-closed")
         public static let buildFailed = Code(rawValue: "build-failed")
+        /// The provider's API could not be reached, timed out, or answered 5xx.
+        public static let providerUnavailable = Code(rawValue: "provider-unavailable")
+        /// The provider answered with a body BuildRelay cannot read.
+        public static let providerMalformedResponse = Code(rawValue: "provider-malformed-response")
+        /// The provider refused the configured credentials (401) or their permissions (403).
+        public static let providerCredentials = Code(rawValue: "provider-credentials")
+        /// The configured pipeline, job, repository or workflow does not exist (404).
+        public static let providerNotFound = Code(rawValue: "provider-not-found")
+        /// The provider refused the request (another 4xx), e.g. an unknown branch.
+        public static let providerRejected = Code(rawValue: "provider-rejected")
+        /// The provider's rate limit: retried later, never a build failure.
+        public static let rateLimited = Code(rawValue: "rate-limited")
     }
 
     public var code: Code

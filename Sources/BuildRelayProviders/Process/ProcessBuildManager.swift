@@ -75,9 +75,9 @@ public final class ProcessBuildManager: BuildManager {
         let logFile = directory.appendingPathComponent("output.log")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let changesJSON = changes.map { ["uris": $0.uris, "action": $0.action.rawValue] as [String: Any] }
-            try JSONSerialization.data(withJSONObject: changesJSON, options: [.sortedKeys]).write(to: changesFile)
-            try JSONSerialization.data(withJSONObject: metadata.entries, options: [.sortedKeys]).write(to: metadataFile)
+            let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)
+            try Data(inputs.changesJSON.utf8).write(to: changesFile)
+            try Data(inputs.metadataJSON.utf8).write(to: metadataFile)
         } catch {
             throw BuildError(code: .providerError, kind: .infra, isRetryable: false, message: "cannot prepare the build directory \(directory.path): \(error)")
         }

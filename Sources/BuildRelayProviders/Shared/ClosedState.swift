@@ -13,4 +13,9 @@ final class ClosedState: Sendable {
     func close() {
         closed.store(true, ordering: .releasing)
     }
+
+    /// Closes; `true` only for the first call, which releases the manager's resources.
+    func closeOnce() -> Bool {
+        !closed.exchange(true, ordering: .acquiringAndReleasing)
+    }
 }

@@ -24,8 +24,8 @@ public final class SimulatedBuildManager: BuildManager {
     public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
         try closed.checkOpen()
         let seed = Self.seed(requestID.rawValue)
-        let minimum = Self.milliseconds(configuration.minimumDuration)
-        let span = Self.milliseconds(configuration.maximumDuration) - minimum
+        let minimum = configuration.minimumDuration.wholeMilliseconds
+        let span = configuration.maximumDuration.wholeMilliseconds - minimum
         let duration = minimum + (span > 0 ? Int64(seed % UInt64(span + 1)) : 0)
         let fails = Double(seed >> 11 & 0xFFFF) / 65_536 < configuration.failureRate
         let id = BuildID("sim:\(now()):\(duration):\(fails ? "fail" : "ok"):\(requestID.rawValue)")
@@ -68,10 +68,6 @@ public final class SimulatedBuildManager: BuildManager {
             self.duration = duration
             self.fails = fields[3] == "fail"
         }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     /// FNV-1a of the request id, then SplitMix64's finalizer: ids that differ only in their last character (as

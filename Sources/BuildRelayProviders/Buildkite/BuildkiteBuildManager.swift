@@ -1,0 +1,86 @@
+import BuildRelayCore
+import Foundation
+import Logging
+
+/// Builds on a Buildkite pipeline through the REST API (v2).
+///
+/// - `trigger` first looks the request id up (`GET …/builds?meta_data[buildrelay_request_id]=…`), so a retried trigger
+///   returns the build the first attempt created; otherwise it creates one (`POST …/builds`) on the configured
+///   branch at the last change's revision (or `HEAD`), with the contract's `BUILDRELAY_*` variables in `env` and
+///   `buildrelay_request_id` in `meta_data`.
+/// - `status` reads `GET …/builds/{number}?exclude_jobs=true`; `url` in the metadata is the build's page.
+/// - `cancel` is `PUT …/builds/{number}/cancel`; Buildkite's 422 for a finished build makes it a no-op.
+///
+/// The ``BuildID`` is the build number: any worker configured for the same pipeline can poll it.
+public final class BuildkiteBuildManager: BuildManager {
+    public let configuration: BuildkiteConfiguration
+    private let http: VendorHTTPClient
+    private let closed = ClosedState()
+
+    public init(configuration: BuildkiteConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.http = VendorHTTPClient(settings: .init(
+            vendor: "Buildkite", baseURL: configuration.apiURL, credentials: .bearer(configuration.token),
+            credentialsSetting: configuration.tokenSetting, requestsPerMinute: configuration.maxRequestsPerMinute), logger: logger)
+    }
+
+    private var buildsPath: [String] { ["organizations", configuration.organization, "pipelines", configuration.pipeline, "builds"] }
+
+    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
+        try closed.checkOpen()
+        if let existing = try await build(for: requestID) { return (BuildID(String(existing.number)), existing.status) }
+        let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)
+        let body: [String: Any] = [
+            "commit": inputs.revision, "branch": configuration.branch, "message": inputs.title,
+            "env": inputs.variables, "meta_data": ["buildrelay_request_id": requestID.rawValue, "buildrelay_queue": queue],
+        ]
+        let request = VendorRequest(.POST, buildsPath, body: .json(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))))
+        let response = try await http.send(request)
+        guard response.status == 201 || response.status == 200 else {
+            throw http.failure(response, for: request, notFound: "no pipeline \(configuration.organization)/\(configuration.pipeline); check the queue's buildkite.organization and buildkite.pipeline")
+        }
+        let created = try http.decode(BuildkiteBuild.self, from: response, for: request)
+        return (BuildID(String(created.number)), created.status)
+    }
+
+    public func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+        try closed.checkOpen()
+        let request = VendorRequest(.GET, buildsPath + [try number(of: build)], query: [("exclude_jobs", "true")])
+        let response = try await http.send(request)
+        if response.status == 404 { throw BuildError.unknownBuild(build) }
+        guard response.isSuccess else { throw http.failure(response, for: request) }
+        let found = try http.decode(BuildkiteBuild.self, from: response, for: request)
+        return (found.status, found.metadata)
+    }
+
+    public func cancel(_ build: BuildID) async throws {
+        try closed.checkOpen()
+        let request = VendorRequest(.PUT, buildsPath + [try number(of: build), "cancel"], isIdempotent: true)
+        let response = try await http.send(request)
+        switch response.status {
+        case 200..<300, 422: return  // 422: the build already finished
+        case 404: throw BuildError.unknownBuild(build)
+        default: throw http.failure(response, for: request)
+        }
+    }
+
+    public func close() async throws {
+        guard closed.closeOnce() else { return }
+        await http.shutdown()
+    }
+
+    /// The newest build this request id created, if any.
+    private func build(for requestID: RequestID) async throws -> BuildkiteBuild? {
+        let request = VendorRequest(.GET, buildsPath, query: [("meta_data[buildrelay_request_id]", requestID.rawValue), ("exclude_jobs", "true")])
+        let response = try await http.send(request)
+        guard response.isSuccess else {
+            throw http.failure(response, for: request, notFound: "no pipeline \(configuration.organization)/\(configuration.pipeline); check the queue's buildkite.organization and buildkite.pipeline")
+        }
+        return try http.decode([BuildkiteBuild].self, from: response, for: request).max { $0.number < $1.number }
+    }
+
+    private func number(of build: BuildID) throws -> String {
+        guard let number = Int(build.rawValue), number > 0 else { throw BuildError.unknownBuild(build) }
+        return String(number)
+    }
+}
