@@ -15,6 +15,18 @@ extension ConfigurationBuilder {
         return .buildkite(configuration, token: source)
     }
 
+    func readJenkins(prefix: String, requestsPerMinute: Int?) throws -> ProviderSettings {
+        let block = "\(prefix).jenkins"
+        guard let url = try url("\(block).url") else { throw ConfigurationError(key: "\(block).url", "missing: the Jenkins root URL") }
+        let job = try required("\(block).job", "the job's full name (folders separated by /)")
+        let (user, userSource, userSetting) = try secret(block: block, name: "user")
+        let (token, tokenSource, tokenSetting) = try secret(block: block, name: "token")
+        let configuration = JenkinsConfiguration(
+            url: url, job: job, user: user, token: token, credentialsSetting: "\(userSetting) and \(tokenSetting)",
+            maxRequestsPerMinute: requestsPerMinute)
+        return .jenkins(configuration, user: userSource, token: tokenSource)
+    }
+
     private func required(_ key: String, _ what: String) throws -> String {
         guard let value = values.text(key), !value.isEmpty else { throw ConfigurationError(key: key, "missing: \(what)") }
         return value

@@ -131,8 +131,10 @@ struct ConfigurationBuilder {
             settings = .process(process)
         case "buildkite":
             settings = try readBuildkite(prefix: prefix, requestsPerMinute: requestsPerMinute)
-        case "jenkins", "github-actions":
-            throw ConfigurationError(key: "\(prefix).provider", "provider \(provider) is not available in this version (available: noop, simulated, process, buildkite)")
+        case "jenkins":
+            settings = try readJenkins(prefix: prefix, requestsPerMinute: requestsPerMinute)
+        case "github-actions":
+            throw ConfigurationError(key: "\(prefix).provider", "provider \(provider) is not available in this version (available: noop, simulated, process, buildkite, jenkins)")
         default:
             throw ConfigurationError(key: "\(prefix).provider", "unknown provider \"\(provider)\" (known: \(ProviderSettings.contractNames.sorted().joined(separator: ", ")))")
         }

@@ -32,6 +32,11 @@ public enum EffectiveConfigurationPrinter {
                 ]
                 block.merge(secretEntry("token", token)) { $1 }
                 entry["buildkite"] = block
+            case .jenkins(let jenkins, let user, let token):
+                var block: [String: Any] = ["url": jenkins.url, "job": jenkins.job]
+                block.merge(secretEntry("user", user)) { $1 }
+                block.merge(secretEntry("token", token)) { $1 }
+                entry["jenkins"] = block
             }
             queues[queue.name] = entry
         }

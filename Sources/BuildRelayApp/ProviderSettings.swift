@@ -6,6 +6,7 @@ public enum ProviderSettings: Sendable, Hashable {
     case simulated(SimulatedBuildConfiguration)
     case process(ProcessBuildConfiguration)
     case buildkite(BuildkiteConfiguration, token: SecretSource)
+    case jenkins(JenkinsConfiguration, user: SecretSource, token: SecretSource)
 
     /// The configuration name (`queues.<name>.provider`).
     public var name: String {
@@ -14,6 +15,7 @@ public enum ProviderSettings: Sendable, Hashable {
         case .simulated: "simulated"
         case .process: "process"
         case .buildkite: "buildkite"
+        case .jenkins: "jenkins"
         }
     }
 

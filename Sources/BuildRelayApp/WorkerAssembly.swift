@@ -29,10 +29,19 @@ public enum WorkerAssembly {
         case .process(let process):
             return BuildQueue(name: settings.name, provider: "process", manager: ProcessBuildManager(configuration: process), pollIntervals: polling, buildsAreLocal: true)
         case .buildkite(let buildkite, _):
-            var logger = logger
-            logger[metadataKey: "queue"] = "\(settings.name)"
-            logger[metadataKey: "provider"] = "buildkite"
-            return BuildQueue(name: settings.name, provider: "buildkite", manager: BuildkiteBuildManager(configuration: buildkite, logger: logger), pollIntervals: polling)
+            let manager = BuildkiteBuildManager(configuration: buildkite, logger: providerLogger(logger, settings))
+            return BuildQueue(name: settings.name, provider: settings.provider.name, manager: manager, pollIntervals: polling)
+        case .jenkins(let jenkins, _, _):
+            let manager = JenkinsBuildManager(configuration: jenkins, logger: providerLogger(logger, settings))
+            return BuildQueue(name: settings.name, provider: settings.provider.name, manager: manager, pollIntervals: polling)
         }
+    }
+
+    /// Every line a provider logs names its queue and provider.
+    private static func providerLogger(_ logger: Logger, _ settings: QueueSettings) -> Logger {
+        var logger = logger
+        logger[metadataKey: "queue"] = "\(settings.name)"
+        logger[metadataKey: "provider"] = "\(settings.provider.name)"
+        return logger
     }
 }

@@ -115,7 +115,8 @@ import Testing
         ("queues: {main: {provider: noop, simulated: {failureRate: 0.5}}}", "queues.main.simulated", "provider is noop"),
         ("queues: {main: {provider: process}}", "queues.main.process.command", "missing"),
         ("queues: {main: {provider: simulated, simulated: {failureRate: 2}}}", "queues.main.simulated.failureRate", "0.0...1.0"),
-        ("queues: {main: {provider: jenkins}}", "queues.main.provider", "not available"),
+        ("queues: {main: {provider: github-actions}}", "queues.main.provider", "not available"),
+        ("queues: {main: {provider: jenkins, jenkins: {url: 'https://ci', job: a/b, tokenEnv: T}}}", "queues.main.jenkins.userEnv", "missing"),
         ("queues: {main: {provider: buildkite}}", "queues.main.buildkite.organization", "missing"),
         ("queues: {main: {provider: buildkite, buildkite: {organization: acme, pipeline: api}}}", "queues.main.buildkite.tokenEnv", "missing"),
         ("queues: {main: {provider: buildkite, buildkite: {organization: acme, pipeline: api, tokenEnv: NO_SUCH_TOKEN_HERE}}}", "queues.main.buildkite.tokenEnv", "NO_SUCH_TOKEN_HERE is not set"),
@@ -149,6 +150,24 @@ import Testing
         #expect(yaml.contains("tokenEnv: BUILDKITE_TOKEN"))
         #expect(!yaml.contains("bk-secret-value-1"))
         #expect(!"\(configuration)".contains("bk-secret-value-1"))
+    }
+
+    @Test("a Jenkins queue reads its user and token from the environment; config check names the variables only")
+    func jenkinsQueue() async throws {
+        let configuration = try await load(
+            "queues: {nightly: {provider: jenkins, jenkins: {url: 'https://jenkins.example.com', job: api/nightly, userEnv: JENKINS_USER, tokenEnv: JENKINS_TOKEN}}}",
+            environment: ["JENKINS_USER": "relay-bot", "JENKINS_TOKEN": "jenkins-secret-9"])
+        guard case .jenkins(let jenkins, let user, let token)? = configuration.queues.first?.provider else {
+            Issue.record("not a Jenkins queue: \(configuration.queues)")
+            return
+        }
+        #expect(jenkins.user.value == "relay-bot")
+        #expect(jenkins.token.value == "jenkins-secret-9")
+        #expect(user == .environment("JENKINS_USER"))
+        #expect(token == .environment("JENKINS_TOKEN"))
+        let yaml = EffectiveConfigurationPrinter.yaml(configuration)
+        #expect(yaml.contains("tokenEnv: JENKINS_TOKEN"))
+        #expect(!yaml.contains("jenkins-secret-9"))
     }
 
     @Test func theEffectiveConfigurationNeverShowsASecret() async throws {

@@ -41,6 +41,9 @@ struct BuildManagerSubject: Sendable, CustomTestStringConvertible {
         BuildManagerSubject(name: "buildkite (fake server)", hasNonTerminalBuilds: true, withManager: { body in
             try await FakeBuildkite.withManager { manager, _, _ in try await body(manager) }
         }),
+        BuildManagerSubject(name: "jenkins (fake server)", hasNonTerminalBuilds: true, withManager: { body in
+            try await FakeJenkins.withManager { manager, _, _ in try await body(manager) }
+        }),
     ]
 }
 

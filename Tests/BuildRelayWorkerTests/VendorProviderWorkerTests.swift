@@ -48,4 +48,33 @@ struct VendorProviderWorkerTests {
             await reader.close()
         }
     }
+
+    @Test("Jenkins: a trigger streams accepted, running, succeeded with the build's page; a cancel of a running build ends cancelled")
+    func jenkinsQueue() async throws {
+        let fake = FakeJenkins()
+        try await FakeVendorServer.run(handler: fake.handle) { server in
+            let harness = try WorkerHarness()
+            let manager = JenkinsBuildManager(configuration: JenkinsConfiguration(
+                url: server.baseURL, job: FakeJenkins.job, user: Secret(FakeJenkins.user), token: Secret(FakeJenkins.token)), logger: testLogger("jenkins"))
+            let queue = BuildQueue(name: "nightly", provider: "jenkins", manager: manager, pollIntervals: WorkerHarness.fastPolling)
+            let reader = try harness.startReader()
+            let worker = try harness.startWorker(harness.configuration(queues: [queue]))
+            try await worker.waitUntilReady()
+
+            try await harness.trigger("jk-ok", queue: "nightly")
+            let events = try await reader.waitForTerminal("jk-ok")
+            #expect(events.map(\.status) == ["accepted", "running", "succeeded"])
+            #expect(events.first?.buildID == "queue-100")
+            #expect(events.last?.metadata["url"] == "http://jenkins.invalid/job/api/job/nightly/1/")
+
+            fake.outcome = nil
+            try await harness.trigger("jk-cancel", queue: "nightly")
+            try await reader.waitForStatus("jk-cancel", "running")
+            try await harness.cancel("jk-cancel")
+            #expect(try await reader.waitForTerminal("jk-cancel").last?.status == "cancelled")
+            #expect(fake.builds.last?.stopped == true)
+            await worker.stop()
+            await reader.close()
+        }
+    }
 }

@@ -1,0 +1,179 @@
+import BuildRelayCore
+import Foundation
+import Logging
+import Synchronization
+
+/// Builds with a Jenkins job through the remote access API.
+///
+/// - `trigger` posts the contract's `BUILDRELAY_*` parameters to `/job/{path}/buildWithParameters` and keeps the
+///   queue item id from `Location` as the ``BuildID`` (`queue-<id>`): Jenkins numbers the build only once it starts.
+///   (Jenkins merges an identical request still waiting in its queue into the same item.)
+/// - `status` reads the queue item until it names its build, then the build (`building`, `result`). Queue items
+///   vanish about five minutes after leaving the queue, so a build first polled later (after a takeover, say) is
+///   found among the job's builds by its `queueId`. The number found is remembered, as transient state only.
+/// - `cancel` is `POST /queue/cancelItem?id=` while queued and `POST /job/{path}/{n}/stop` while running; a finished
+///   build makes it a no-op.
+/// - Authentication is the user and API token (HTTP basic); when Jenkins asks for a CSRF crumb, one is fetched
+///   from `/crumbIssuer/api/json` and sent with the next posts.
+public final class JenkinsBuildManager: BuildManager {
+    public let configuration: JenkinsConfiguration
+    private let http: VendorHTTPClient
+    private let closed = ClosedState()
+    private let crumb = Mutex<(name: String, value: String)?>(nil)
+    /// Queue item id → build number, once known.
+    private let buildNumbers = Mutex<[Int: Int]>([:])
+
+    private static let prefix = "queue-"
+
+    public init(configuration: JenkinsConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.http = VendorHTTPClient(settings: .init(
+            vendor: "Jenkins", baseURL: configuration.url, credentials: .basic(user: configuration.user, token: configuration.token),
+            credentialsSetting: configuration.credentialsSetting, requestsPerMinute: configuration.maxRequestsPerMinute), logger: logger)
+    }
+
+    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
+        try closed.checkOpen()
+        let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)
+        let parameters = inputs.variables.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        let request = VendorRequest(.POST, configuration.jobPath + ["buildWithParameters"], body: .form(parameters))
+        let response = try await post(request)
+        guard response.status == 201 || response.status == 200 || response.status == 302 else {
+            throw http.failure(response, for: request, notFound: "no job \(configuration.job); check the queue's jenkins.job (folders separated by /)")
+        }
+        guard let location = response.header("Location"), let item = Self.queueItemID(location) else {
+            throw BuildError(code: .providerMalformedResponse, kind: .dependency, isRetryable: true,
+                             message: "Jenkins answered \(request.summary) without a queue item in Location")
+        }
+        return (BuildID(Self.prefix + String(item)), .accepted)
+    }
+
+    public func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+        try closed.checkOpen()
+        let item = try queueItemID(of: build)
+        switch try await locate(item, build: build) {
+        case .queued(let why):
+            return (.accepted, why.map { ["jenkins.queue": $0] } ?? [:])
+        case .cancelledInQueue:
+            return (.cancelled, ["jenkins.queue": "cancelled"])
+        case .started(let number):
+            let found = try await jenkinsBuild(number)
+            return (found.status, found.metadata)
+        }
+    }
+
+    public func cancel(_ build: BuildID) async throws {
+        try closed.checkOpen()
+        let item = try queueItemID(of: build)
+        let request: VendorRequest
+        switch try await locate(item, build: build) {
+        case .cancelledInQueue:
+            return
+        case .queued:
+            request = VendorRequest(.POST, ["queue", "cancelItem"], query: [("id", String(item))], isIdempotent: true)
+        case .started(let number):
+            guard try await jenkinsBuild(number).status.isTerminal == false else { return }
+            request = VendorRequest(.POST, configuration.jobPath + [String(number), "stop"], isIdempotent: true)
+        }
+        let response = try await post(request)
+        // Jenkins answers both with a redirect (302) or, in newer versions, 204; 404: already gone from the queue.
+        guard response.isSuccess || response.status == 302 || response.status == 404 else { throw http.failure(response, for: request) }
+    }
+
+    public func close() async throws {
+        guard closed.closeOnce() else { return }
+        await http.shutdown()
+    }
+
+    // MARK: Locating builds
+
+    private enum Location {
+        case queued(why: String?)
+        case cancelledInQueue
+        case started(number: Int)
+    }
+
+    private func locate(_ item: Int, build: BuildID) async throws -> Location {
+        if let number = buildNumbers.withLock({ $0[item] }) { return .started(number: number) }
+        let request = VendorRequest(.GET, ["queue", "item", String(item), "api", "json"])
+        let response = try await http.send(request)
+        if response.status == 404 {
+            // The item left the queue more than a few minutes ago: find its build by queueId.
+            guard let number = try await buildNumber(forQueueItem: item) else { throw BuildError.unknownBuild(build) }
+            buildNumbers.withLock { $0[item] = number }
+            return .started(number: number)
+        }
+        guard response.isSuccess else { throw http.failure(response, for: request) }
+        let queued = try http.decode(JenkinsQueueItem.self, from: response, for: request)
+        if let number = queued.executable?.number {
+            buildNumbers.withLock { $0[item] = number }
+            return .started(number: number)
+        }
+        return queued.cancelled == true ? .cancelledInQueue : .queued(why: queued.why)
+    }
+
+    /// The job's build started from queue item `item`, among its latest builds.
+    private func buildNumber(forQueueItem item: Int) async throws -> Int? {
+        struct Job: Decodable {
+            struct Build: Decodable {
+                var number: Int
+                var queueId: Int?
+            }
+            var builds: [Build]?
+        }
+        let request = VendorRequest(.GET, configuration.jobPath + ["api", "json"], query: [("tree", "builds[number,queueId]{0,200}")])
+        let response = try await http.send(request)
+        guard response.isSuccess else { throw http.failure(response, for: request, notFound: "no job \(configuration.job); check the queue's jenkins.job") }
+        return try http.decode(Job.self, from: response, for: request).builds?.first { $0.queueId == item }?.number
+    }
+
+    private func jenkinsBuild(_ number: Int) async throws -> JenkinsBuild {
+        let request = VendorRequest(.GET, configuration.jobPath + [String(number), "api", "json"])
+        let response = try await http.send(request)
+        guard response.isSuccess else { throw http.failure(response, for: request, notFound: "no build \(number) of job \(configuration.job)") }
+        return try http.decode(JenkinsBuild.self, from: response, for: request)
+    }
+
+    private func queueItemID(of build: BuildID) throws -> Int {
+        guard build.rawValue.hasPrefix(Self.prefix), let item = Int(build.rawValue.dropFirst(Self.prefix.count)), item > 0 else {
+            throw BuildError.unknownBuild(build)
+        }
+        return item
+    }
+
+    /// `https://jenkins/queue/item/123/` → 123.
+    static func queueItemID(_ location: String) -> Int? {
+        let parts = location.split(separator: "/")
+        guard let index = parts.lastIndex(of: "item"), index + 1 < parts.count else { return nil }
+        return Int(parts[index + 1])
+    }
+
+    // MARK: Crumbs
+
+    /// Posts `request` with the current crumb; when Jenkins refuses it for a missing or stale crumb, fetches one and
+    /// posts again once.
+    private func post(_ request: VendorRequest) async throws -> VendorResponse {
+        let response = try await http.send(withCrumb(request))
+        guard response.status == 403, String(decoding: response.body, as: UTF8.self).localizedCaseInsensitiveContains("crumb") else { return response }
+        try await fetchCrumb()
+        return try await http.send(withCrumb(request))
+    }
+
+    private func withCrumb(_ request: VendorRequest) -> VendorRequest {
+        var request = request
+        if let crumb = crumb.withLock({ $0 }) { request.headers.append(crumb) }
+        return request
+    }
+
+    private func fetchCrumb() async throws {
+        struct Crumb: Decodable {
+            var crumb: String
+            var crumbRequestField: String
+        }
+        let request = VendorRequest(.GET, ["crumbIssuer", "api", "json"])
+        let response = try await http.send(request)
+        guard response.isSuccess else { throw http.failure(response, for: request) }
+        let issued = try http.decode(Crumb.self, from: response, for: request)
+        crumb.withLock { $0 = (issued.crumbRequestField, issued.crumb) }
+    }
+}

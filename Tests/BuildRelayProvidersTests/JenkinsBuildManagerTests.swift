@@ -1,0 +1,120 @@
+import BuildRelayCore
+import BuildRelayProviders
+import BuildRelayTestSupport
+import Foundation
+import Testing
+
+/// Jenkins against its fake: what the provider sends, queue items and builds, expired items, crumbs, cancels.
+@Suite("Jenkins provider")
+struct JenkinsBuildManagerTests {
+    static let changes = [BuildChange(uris: ["github://acme/api/pull/3/abcdef1234567"])]
+
+    @Test("trigger posts the contract's parameters to the nested job with basic auth and keeps the queue item from Location")
+    func triggerPostsParameters() async throws {
+        try await FakeJenkins.withManager { manager, fake, server in
+            let (build, status) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: ["author": "kim"], requestID: RequestID(rawValue: "req-j1")!)
+            #expect(build == BuildID("queue-100"))
+            #expect(status == .accepted)
+            let post = try #require(server.requests.first)
+            #expect(post.method == "POST")
+            #expect(post.path == ["job", "api", "job", "nightly", "buildWithParameters"])
+            #expect(post.headers["authorization"] == "Basic " + Data("\(FakeJenkins.user):\(FakeJenkins.token)".utf8).base64EncodedString())
+            #expect(post.headers["content-type"] == "application/x-www-form-urlencoded")
+            let parameters = try #require(fake.items.first?.parameters)
+            #expect(parameters["BUILDRELAY_REQUEST_ID"] == "req-j1")
+            #expect(parameters["BUILDRELAY_QUEUE"] == "nightly")
+            #expect(parameters["BUILDRELAY_METADATA"] == #"{"author":"kim"}"#)
+            #expect(parameters["BUILDRELAY_CHANGES"] == #"[{"action":"validate","uris":["github://acme/api/pull/3/abcdef1234567"]}]"#)
+        }
+    }
+
+    @Test("a queued item is accepted, its started build running, then its result maps as the contract says", arguments: [
+        ("SUCCESS", BuildStatus.succeeded), ("FAILURE", .failed), ("UNSTABLE", .failed), ("NOT_BUILT", .failed), ("ABORTED", .cancelled),
+    ])
+    func resultsMap(_ result: String, _ expected: BuildStatus) async throws {
+        try await FakeJenkins.withManager { manager, fake, _ in
+            fake.outcome = result
+            let (build, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-map")!)
+            let queued = try await manager.status(build)
+            #expect(queued.0 == .accepted)
+            #expect(queued.1["jenkins.queue"] == "Waiting for next available executor")
+            #expect(try await manager.status(build).0 == .running)
+            let (status, metadata) = try await manager.status(build)
+            #expect(status == expected)
+            #expect(metadata["url"] == "http://jenkins.invalid/job/api/job/nightly/1/")
+            #expect(metadata["jenkins.build"] == "1")
+        }
+    }
+
+    @Test("a build first polled after its queue item expired is found by queueId and tracked to its end")
+    func expiredQueueItemIsFoundByQueueID() async throws {
+        try await FakeJenkins.withManager { manager, fake, server in
+            fake.outcome = nil
+            let (build, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-old")!)
+            fake.startWaitingBuilds()
+            fake.expireQueueItems()
+            // Another worker, after a takeover: nothing remembered.
+            let other = JenkinsBuildManager(configuration: manager.configuration, logger: testLogger())
+            #expect(try await other.status(build).0 == .running)
+            #expect(server.requests.contains { $0.path == ["job", "api", "job", "nightly", "api", "json"] })
+            fake.outcome = "SUCCESS"
+            _ = try await other.status(build)
+            #expect(try await other.status(build).0 == .succeeded)
+            try await other.close()
+        }
+    }
+
+    @Test("cancel uses cancelItem while queued and stop while running")
+    func cancelWhileQueuedAndRunning() async throws {
+        try await FakeJenkins.withManager { manager, fake, server in
+            fake.outcome = nil
+            let (queued, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-q")!)
+            try await manager.cancel(queued)
+            #expect(server.requests.contains { $0.path == ["queue", "cancelItem"] && $0.query["id"] == "100" })
+            #expect(try await manager.status(queued).0 == .cancelled)
+
+            let (running, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-r")!)
+            fake.startWaitingBuilds()
+            #expect(try await manager.status(running).0 == .running)
+            try await manager.cancel(running)
+            #expect(server.requests.contains { $0.method == "POST" && $0.path.last == "stop" })
+            #expect(try await manager.status(running).0 == .cancelled)
+            #expect(fake.builds.first?.stopped == true)
+        }
+    }
+
+    @Test("when Jenkins asks for a CSRF crumb, the provider fetches one and posts again")
+    func crumbIsFetchedWhenAskedFor() async throws {
+        try await FakeJenkins.withManager { manager, fake, server in
+            fake.requireCrumb = true
+            let (build, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-crumb")!)
+            #expect(build == BuildID("queue-100"))
+            #expect(server.requests.map(\.description) == ["POST /job/api/job/nightly/buildWithParameters", "GET /crumbIssuer/api/json", "POST /job/api/job/nightly/buildWithParameters"])
+            #expect(server.requests.last?.headers["jenkins-crumb"] == FakeJenkins.crumb)
+            #expect(fake.items.count == 1)
+        }
+    }
+
+    @Test("an unknown job is a user error naming the setting; bad credentials a user error without the token")
+    func configurationErrors() async throws {
+        try await FakeJenkins.withManager(job: "api/no-such-job") { manager, _, _ in
+            let error = await #expect(throws: BuildError.self) {
+                _ = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-404")!)
+            }
+            #expect(error?.kind == .user)
+            #expect(error?.message.contains("jenkins.job") == true)
+        }
+        try await FakeJenkins.withManager { manager, _, server in
+            let wrong = JenkinsBuildManager(configuration: JenkinsConfiguration(
+                url: server.baseURL, job: FakeJenkins.job, user: Secret(FakeJenkins.user), token: Secret("not-the-token-42"),
+                credentialsSetting: "queues.nightly.jenkins.tokenEnv (JENKINS_TOKEN)"), logger: testLogger())
+            let error = await #expect(throws: BuildError.self) {
+                _ = try await wrong.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-401")!)
+            }
+            #expect(error?.kind == .user)
+            #expect(error?.message.contains("queues.nightly.jenkins.tokenEnv") == true)
+            #expect(error?.message.contains("not-the-token-42") == false)
+            try await wrong.close()
+        }
+    }
+}

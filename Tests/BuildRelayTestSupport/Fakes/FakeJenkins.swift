@@ -1,0 +1,192 @@
+import BuildRelayProviders
+import Foundation
+import Logging
+import Synchronization
+
+/// Jenkins's remote access API as documented, for one job (`api/nightly`, in folder `api`): `buildWithParameters`
+/// (201 + `Location` of the queue item), queue items (`executable` once started; 404 once expired), builds
+/// (`building`, `result`, `queueId`), the job's build list, `queue/cancelItem` and `stop` (302), and the crumb
+/// issuer. 401 without the user's API token; with ``requireCrumb``, a post without the crumb gets Jenkins's 403.
+/// `GET`s move things on: an item waits for one look and has started its build at the next; a building build ends
+/// with ``outcome`` after one look.
+public final class FakeJenkins: Sendable {
+    public static let user = "relay-bot"
+    public static let token = "11d7e3a0jenkins4c2b9token"
+    public static let job = "api/nightly"
+    public static let crumb = "3f0c6a-crumb"
+
+    public struct QueueItem: Sendable {
+        public var id: Int
+        public var parameters: [String: String]
+        public var cancelled = false
+        public var buildNumber: Int?
+        var looks = 0
+    }
+
+    public struct Build: Sendable {
+        public var number: Int
+        public var queueID: Int
+        public var building = true
+        public var result: String?
+        public var stopped = false
+    }
+
+    private struct State {
+        var items: [Int: QueueItem] = [:]
+        var builds: [Int: Build] = [:]
+        var nextItem = 100
+        var nextBuild = 1
+        var itemsExpired = false
+        var requireCrumb = false
+        var outcome: String? = "SUCCESS"
+    }
+
+    private let state = Mutex(State())
+    private let baseURL: Mutex<String> = Mutex("")
+
+    public init() {}
+
+    /// The result builds end with; `nil` keeps them building.
+    public var outcome: String? {
+        get { state.withLock { $0.outcome } }
+        set { state.withLock { $0.outcome = newValue } }
+    }
+
+    public var requireCrumb: Bool {
+        get { state.withLock { $0.requireCrumb } }
+        set { state.withLock { $0.requireCrumb = newValue } }
+    }
+
+    public var items: [QueueItem] { state.withLock { $0.items.values.sorted { $0.id < $1.id } } }
+    public var builds: [Build] { state.withLock { $0.builds.values.sorted { $0.number < $1.number } } }
+
+    /// Queue items are forgotten from now on (Jenkins drops them about five minutes after they leave the queue).
+    public func expireQueueItems() { state.withLock { $0.itemsExpired = true } }
+
+    /// Starts the build of every waiting item, as an executor freeing up would.
+    public func startWaitingBuilds() {
+        state.withLock { state in
+            for id in state.items.keys where state.items[id]?.buildNumber == nil && state.items[id]?.cancelled == false { Self.start(id, &state) }
+        }
+    }
+
+    public func handle(_ request: FakeVendorServer.Request) -> FakeVendorServer.Response {
+        let expected = "Basic " + Data("\(Self.user):\(Self.token)".utf8).base64EncodedString()
+        guard request.headers["authorization"] == expected else {
+            return FakeVendorServer.Response(status: 401, headers: ["WWW-Authenticate": "Basic realm=\"Jenkins\""], body: Array("Unauthorized".utf8))
+        }
+        let path = request.path
+        if path == ["crumbIssuer", "api", "json"] {
+            return .json(200, ["_class": "hudson.security.csrf.DefaultCrumbIssuer", "crumb": Self.crumb, "crumbRequestField": "Jenkins-Crumb"])
+        }
+        if request.method == "POST", requireCrumb, request.headers["jenkins-crumb"] != Self.crumb {
+            return FakeVendorServer.Response(status: 403, headers: ["Content-Type": "text/html"], body: Array("<html><body>Error 403 No valid crumb was included in the request</body></html>".utf8))
+        }
+        let jobPath = ["job", "api", "job", "nightly"]
+        switch (request.method, path) {
+        case ("POST", ["queue", "cancelItem"]):
+            return cancelItem(Int(request.query["id"] ?? ""))
+        case ("GET", let path) where path.count == 5 && path[0] == "queue" && path[1] == "item":
+            return queueItem(Int(path[2]))
+        case (_, let path) where path.starts(with: ["job"]) && !path.starts(with: jobPath):
+            return FakeVendorServer.Response(status: 404, body: Array("Not Found".utf8))
+        case ("POST", jobPath + ["buildWithParameters"]):
+            return enqueue(request)
+        case ("GET", jobPath + ["api", "json"]):
+            let list = builds.reversed().map { ["number": $0.number, "queueId": $0.queueID] }
+            return .json(200, ["_class": "hudson.model.FreeStyleProject", "builds": Array(list)])
+        case ("GET", let path) where path.count == 7 && path.starts(with: jobPath) && path[5...] == ["api", "json"]:
+            return build(Int(path[4]))
+        case ("POST", let path) where path.count == 6 && path.starts(with: jobPath) && path[5] == "stop":
+            return stop(Int(path[4]))
+        default:
+            return FakeVendorServer.Response(status: 404, body: Array("Not Found".utf8))
+        }
+    }
+
+    private func enqueue(_ request: FakeVendorServer.Request) -> FakeVendorServer.Response {
+        let id = state.withLock { state in
+            let id = state.nextItem
+            state.nextItem += 1
+            state.items[id] = QueueItem(id: id, parameters: request.form)
+            return id
+        }
+        return FakeVendorServer.Response(status: 201, headers: ["Location": "http://jenkins.invalid/queue/item/\(id)/"])
+    }
+
+    private func queueItem(_ id: Int?) -> FakeVendorServer.Response {
+        state.withLock { state in
+            guard let id, state.items[id] != nil, !state.itemsExpired else { return FakeVendorServer.Response(status: 404, body: Array("Not Found".utf8)) }
+            state.items[id]?.looks += 1
+            if state.items[id]?.looks ?? 0 >= 2, state.items[id]?.buildNumber == nil, state.items[id]?.cancelled == false { Self.start(id, &state) }
+            let item = state.items[id]!
+            var json: [String: Any] = ["_class": "hudson.model.Queue$WaitingItem", "id": id, "cancelled": item.cancelled]
+            if let number = item.buildNumber {
+                json["executable"] = ["number": number, "url": "http://jenkins.invalid/job/api/job/nightly/\(number)/"]
+                json["_class"] = "hudson.model.Queue$LeftItem"
+            } else if !item.cancelled {
+                json["why"] = "Waiting for next available executor"
+            }
+            return .json(200, json)
+        }
+    }
+
+    private static func start(_ id: Int, _ state: inout State) {
+        let number = state.nextBuild
+        state.nextBuild += 1
+        state.items[id]?.buildNumber = number
+        state.builds[number] = Build(number: number, queueID: id)
+    }
+
+    private func build(_ number: Int?) -> FakeVendorServer.Response {
+        state.withLock { state in
+            guard let number, let build = state.builds[number] else { return FakeVendorServer.Response(status: 404, body: Array("Not Found".utf8)) }
+            let json: [String: Any] = [
+                "_class": "hudson.model.FreeStyleBuild", "number": number, "building": build.building, "result": build.result ?? NSNull(),
+                "queueId": build.queueID, "url": "http://jenkins.invalid/job/api/job/nightly/\(number)/",
+            ]
+            if build.building, let outcome = state.outcome {
+                state.builds[number]?.building = false
+                state.builds[number]?.result = outcome
+            }
+            return .json(200, json)
+        }
+    }
+
+    private func cancelItem(_ id: Int?) -> FakeVendorServer.Response {
+        state.withLock { state in
+            guard let id, let item = state.items[id], item.buildNumber == nil else { return FakeVendorServer.Response(status: 404, body: Array("Not Found".utf8)) }
+            state.items[id]?.cancelled = true
+            return FakeVendorServer.Response(status: 302, headers: ["Location": "http://jenkins.invalid/queue/"])
+        }
+    }
+
+    private func stop(_ number: Int?) -> FakeVendorServer.Response {
+        state.withLock { state in
+            guard let number, state.builds[number] != nil else { return FakeVendorServer.Response(status: 404, body: Array("Not Found".utf8)) }
+            if state.builds[number]?.building == true {
+                state.builds[number]?.building = false
+                state.builds[number]?.result = "ABORTED"
+                state.builds[number]?.stopped = true
+            }
+            return FakeVendorServer.Response(status: 302, headers: ["Location": "http://jenkins.invalid/job/api/job/nightly/\(number)/"])
+        }
+    }
+}
+
+extension FakeJenkins {
+    /// Runs `body` with a manager pointed at a new fake Jenkins; the manager is closed afterwards.
+    public static func withManager(
+        logger: Logger = testLogger(), job: String = FakeJenkins.job,
+        _ body: (JenkinsBuildManager, FakeJenkins, FakeVendorServer) async throws -> Void
+    ) async throws {
+        let fake = FakeJenkins()
+        try await FakeVendorServer.run(handler: fake.handle) { server in
+            let manager = JenkinsBuildManager(configuration: JenkinsConfiguration(
+                url: server.baseURL, job: job, user: Secret(FakeJenkins.user), token: Secret(FakeJenkins.token),
+                credentialsSetting: "queues.nightly.jenkins.userEnv and tokenEnv (JENKINS_USER, JENKINS_TOKEN)"), logger: logger)
+            try await body(manager, fake, server)
+            try await manager.close()
+        }
+    }
+}
