@@ -139,6 +139,7 @@ let package = Package(
                 "BuildRelayTestSupport",
                 "BuildRelayWorker",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

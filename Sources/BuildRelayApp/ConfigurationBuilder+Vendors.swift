@@ -27,6 +27,22 @@ extension ConfigurationBuilder {
         return .jenkins(configuration, user: userSource, token: tokenSource)
     }
 
+    func readGitHubActions(prefix: String, requestsPerMinute: Int?) throws -> ProviderSettings {
+        let block = "\(prefix).githubActions"
+        let repository = try required("\(block).repository", "the repository, as owner/repo")
+        let parts = repository.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else {
+            throw ConfigurationError(key: "\(block).repository", "expected owner/repo, got \"\(repository)\"")
+        }
+        let workflow = try required("\(block).workflow", "the workflow's file name (ci.yml) or id")
+        let apiURL = try url("\(block).apiURL") ?? "https://api.github.com"
+        let (token, source, setting) = try secret(block: block, name: "token")
+        let configuration = GitHubActionsConfiguration(
+            apiURL: apiURL, repository: repository, workflow: workflow, ref: values.text("\(block).ref") ?? "main",
+            token: token, tokenSetting: setting, maxRequestsPerMinute: requestsPerMinute)
+        return .githubActions(configuration, token: source)
+    }
+
     private func required(_ key: String, _ what: String) throws -> String {
         guard let value = values.text(key), !value.isEmpty else { throw ConfigurationError(key: key, "missing: \(what)") }
         return value

@@ -134,7 +134,7 @@ struct ConfigurationBuilder {
         case "jenkins":
             settings = try readJenkins(prefix: prefix, requestsPerMinute: requestsPerMinute)
         case "github-actions":
-            throw ConfigurationError(key: "\(prefix).provider", "provider \(provider) is not available in this version (available: noop, simulated, process, buildkite, jenkins)")
+            settings = try readGitHubActions(prefix: prefix, requestsPerMinute: requestsPerMinute)
         default:
             throw ConfigurationError(key: "\(prefix).provider", "unknown provider \"\(provider)\" (known: \(ProviderSettings.contractNames.sorted().joined(separator: ", ")))")
         }

@@ -37,6 +37,10 @@ public enum EffectiveConfigurationPrinter {
                 block.merge(secretEntry("user", user)) { $1 }
                 block.merge(secretEntry("token", token)) { $1 }
                 entry["jenkins"] = block
+            case .githubActions(let github, let token):
+                var block: [String: Any] = ["apiURL": github.apiURL, "repository": github.repository, "workflow": github.workflow, "ref": github.ref]
+                block.merge(secretEntry("token", token)) { $1 }
+                entry["githubActions"] = block
             }
             queues[queue.name] = entry
         }

@@ -7,6 +7,7 @@ public enum ProviderSettings: Sendable, Hashable {
     case process(ProcessBuildConfiguration)
     case buildkite(BuildkiteConfiguration, token: SecretSource)
     case jenkins(JenkinsConfiguration, user: SecretSource, token: SecretSource)
+    case githubActions(GitHubActionsConfiguration, token: SecretSource)
 
     /// The configuration name (`queues.<name>.provider`).
     public var name: String {
@@ -16,6 +17,7 @@ public enum ProviderSettings: Sendable, Hashable {
         case .process: "process"
         case .buildkite: "buildkite"
         case .jenkins: "jenkins"
+        case .githubActions: "github-actions"
         }
     }
 

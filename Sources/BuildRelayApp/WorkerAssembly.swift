@@ -34,6 +34,9 @@ public enum WorkerAssembly {
         case .jenkins(let jenkins, _, _):
             let manager = JenkinsBuildManager(configuration: jenkins, logger: providerLogger(logger, settings))
             return BuildQueue(name: settings.name, provider: settings.provider.name, manager: manager, pollIntervals: polling)
+        case .githubActions(let github, _):
+            let manager = GitHubActionsBuildManager(configuration: github, logger: providerLogger(logger, settings))
+            return BuildQueue(name: settings.name, provider: settings.provider.name, manager: manager, pollIntervals: polling)
         }
     }
 

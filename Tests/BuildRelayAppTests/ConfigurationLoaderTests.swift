@@ -64,6 +64,22 @@ import Testing
             provider: noop
         """
 
+    /// The contract's example as it stands, with its three vendor queues.
+    static let contractExampleWithVendors = contractExample + """
+
+          main:
+            provider: buildkite
+            pollInterval: {running: 15s}
+            maxRequestsPerMinute: 150
+            buildkite: {apiURL: "https://api.buildkite.com/v2", organization: acme, pipeline: api-ci, branch: main, tokenEnv: BUILDKITE_TOKEN}
+          nightly:
+            provider: jenkins
+            jenkins: {url: "https://jenkins.example.com", job: "api/nightly", userEnv: JENKINS_USER, tokenEnv: JENKINS_TOKEN}
+          gha:
+            provider: github-actions
+            githubActions: {apiURL: "https://api.github.com", repository: acme/api, workflow: ci.yml, ref: main, tokenEnv: GITHUB_TOKEN}
+        """
+
     @Test func theContractsExampleLoads() async throws {
         let configuration = try await load(Self.contractExample, environment: ["KAFKA_SASL_PASSWORD": "hunter2"])
         #expect(configuration.bootstrapServers == "127.0.0.1:9092")
@@ -115,7 +131,8 @@ import Testing
         ("queues: {main: {provider: noop, simulated: {failureRate: 0.5}}}", "queues.main.simulated", "provider is noop"),
         ("queues: {main: {provider: process}}", "queues.main.process.command", "missing"),
         ("queues: {main: {provider: simulated, simulated: {failureRate: 2}}}", "queues.main.simulated.failureRate", "0.0...1.0"),
-        ("queues: {main: {provider: github-actions}}", "queues.main.provider", "not available"),
+        ("queues: {main: {provider: github-actions}}", "queues.main.githubActions.repository", "missing"),
+        ("queues: {main: {provider: github-actions, githubActions: {repository: acme, workflow: ci.yml, tokenEnv: T}}}", "queues.main.githubActions.repository", "owner/repo"),
         ("queues: {main: {provider: jenkins, jenkins: {url: 'https://ci', job: a/b, tokenEnv: T}}}", "queues.main.jenkins.userEnv", "missing"),
         ("queues: {main: {provider: buildkite}}", "queues.main.buildkite.organization", "missing"),
         ("queues: {main: {provider: buildkite, buildkite: {organization: acme, pipeline: api}}}", "queues.main.buildkite.tokenEnv", "missing"),
@@ -168,6 +185,18 @@ import Testing
         let yaml = EffectiveConfigurationPrinter.yaml(configuration)
         #expect(yaml.contains("tokenEnv: JENKINS_TOKEN"))
         #expect(!yaml.contains("jenkins-secret-9"))
+    }
+
+    @Test("the contract's example configuration loads whole, every provider included, given its secrets")
+    func theContractsExampleWithEveryProviderLoads() async throws {
+        let configuration = try await load(Self.contractExampleWithVendors, environment: [
+            "KAFKA_SASL_PASSWORD": "hunter2", "BUILDKITE_TOKEN": "bk-1", "JENKINS_USER": "bot", "JENKINS_TOKEN": "jk-2", "GITHUB_TOKEN": "gh-3",
+        ])
+        #expect(configuration.queues.map(\.provider.name).sorted() == ["buildkite", "github-actions", "jenkins", "noop", "process", "simulated"])
+        let yaml = EffectiveConfigurationPrinter.yaml(configuration)
+        for secret in ["hunter2", "bk-1", "jk-2", "gh-3"] { #expect(!yaml.contains(secret)) }
+        #expect(yaml.contains("tokenEnv: GITHUB_TOKEN"))
+        #expect(yaml.contains("repository: acme/api"))
     }
 
     @Test func theEffectiveConfigurationNeverShowsASecret() async throws {

@@ -44,6 +44,9 @@ struct BuildManagerSubject: Sendable, CustomTestStringConvertible {
         BuildManagerSubject(name: "jenkins (fake server)", hasNonTerminalBuilds: true, withManager: { body in
             try await FakeJenkins.withManager { manager, _, _ in try await body(manager) }
         }),
+        BuildManagerSubject(name: "github-actions (fake server)", hasNonTerminalBuilds: true, withManager: { body in
+            try await FakeGitHub.withManager { manager, _, _ in try await body(manager) }
+        }),
     ]
 }
 

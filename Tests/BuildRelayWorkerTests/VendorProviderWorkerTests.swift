@@ -1,7 +1,10 @@
 import BuildRelayCore
 import BuildRelayProviders
 import BuildRelayTestSupport
+import BuildRelayWorker
 import Foundation
+import InMemoryLogging
+import Logging
 import Testing
 
 /// The worker driving vendor providers against their fake servers: commands in, the full transition sequence out.
@@ -75,6 +78,78 @@ struct VendorProviderWorkerTests {
             #expect(fake.builds.last?.stopped == true)
             await worker.stop()
             await reader.close()
+        }
+    }
+
+    @Test("GitHub Actions: a dispatch whose run appears late streams accepted, running, succeeded with the run's page")
+    func githubActionsQueue() async throws {
+        let fake = FakeGitHub()
+        fake.listsBeforeRunAppears = 2
+        try await FakeVendorServer.run(handler: fake.handle) { server in
+            let harness = try WorkerHarness()
+            let manager = GitHubActionsBuildManager(configuration: GitHubActionsConfiguration(
+                apiURL: server.baseURL, repository: FakeGitHub.repository, workflow: FakeGitHub.workflow, token: Secret(FakeGitHub.token)),
+                logger: testLogger("github"))
+            let queue = BuildQueue(name: "gha", provider: "github-actions", manager: manager, pollIntervals: WorkerHarness.fastPolling)
+            let reader = try harness.startReader()
+            let worker = try harness.startWorker(harness.configuration(queues: [queue]))
+            try await worker.waitUntilReady()
+
+            try await harness.trigger("gh-ok", queue: "gha")
+            let events = try await reader.waitForTerminal("gh-ok")
+            #expect(events.map(\.status) == ["accepted", "running", "succeeded"])
+            #expect(events.first?.buildID?.hasPrefix("dispatch-") == true)
+            #expect(events.last?.metadata["url"] == "https://github.com/acme/api/actions/runs/9001")
+            #expect(fake.runs.count == 1)
+            await worker.stop()
+            await reader.close()
+        }
+    }
+
+    @Test("no vendor token appears in any log line (trace level), event or state record, even when the vendors echo them in errors")
+    func tokensNeverLeak() async throws {
+        let handler = InMemoryLogHandler()
+        var logger = Logger(label: "leak-check") { _ in handler }
+        logger.logLevel = .trace
+        let buildkite = FakeBuildkite()
+        let jenkins = FakeJenkins()
+        let github = FakeGitHub()
+        let tokens = [FakeBuildkite.token, FakeJenkins.token, FakeGitHub.token, Data("\(FakeJenkins.user):\(FakeJenkins.token)".utf8).base64EncodedString()]
+        try await FakeVendorServer.run(pathPrefix: "/v2", handler: buildkite.handle) { buildkiteServer in
+            try await FakeVendorServer.run(handler: jenkins.handle) { jenkinsServer in
+                try await FakeVendorServer.run(handler: github.handle) { githubServer in
+                    for (server, token) in [(buildkiteServer, FakeBuildkite.token), (jenkinsServer, FakeJenkins.token), (githubServer, FakeGitHub.token)] {
+                        server.inject(.respond(.json(502, ["message": "proxy error for Bearer \(token)"])), times: 5, when: { $0.method == "GET" })
+                    }
+                    let queues = [
+                        BuildQueue(name: "bk", provider: "buildkite", manager: BuildkiteBuildManager(configuration: BuildkiteConfiguration(
+                            apiURL: buildkiteServer.baseURL, organization: FakeBuildkite.organization, pipeline: FakeBuildkite.pipeline,
+                            token: Secret(FakeBuildkite.token)), logger: logger), pollIntervals: WorkerHarness.fastPolling),
+                        BuildQueue(name: "jk", provider: "jenkins", manager: JenkinsBuildManager(configuration: JenkinsConfiguration(
+                            url: jenkinsServer.baseURL, job: FakeJenkins.job, user: Secret(FakeJenkins.user), token: Secret(FakeJenkins.token)),
+                            logger: logger), pollIntervals: WorkerHarness.fastPolling),
+                        BuildQueue(name: "gh", provider: "github-actions", manager: GitHubActionsBuildManager(configuration: GitHubActionsConfiguration(
+                            apiURL: githubServer.baseURL, repository: FakeGitHub.repository, workflow: FakeGitHub.workflow, token: Secret(FakeGitHub.token)),
+                            logger: logger), pollIntervals: WorkerHarness.fastPolling),
+                    ]
+                    let harness = try WorkerHarness()
+                    let reader = try harness.startReader()
+                    let worker = try RunningWorker(worker: Worker(configuration: harness.configuration(queues: queues), logger: logger))
+                    try await worker.waitUntilReady()
+                    for queue in ["bk", "jk", "gh"] { try await harness.trigger("leak-\(queue)", queue: queue) }
+                    for queue in ["bk", "jk", "gh"] { #expect(try await reader.waitForTerminal("leak-\(queue)").last?.status == "succeeded") }
+                    await worker.stop()
+                    let published = reader.all.map { String(decoding: $0.bytes, as: UTF8.self) + " \($0.headers)" }
+                    let state = try await harness.stateRecords().map { String(decoding: $0.value ?? [], as: UTF8.self) }
+                    let lines = handler.entries.map { "\($0.level) \($0.message) \($0.metadata)" }
+                    #expect(lines.contains { $0.contains("provider request") })
+                    #expect(lines.contains { $0.contains("[redacted]") })  // the vendors' echoes reached errors, redacted
+                    for text in lines + published + state {
+                        for token in tokens { #expect(!text.contains(token), "a token in: \(text)") }
+                    }
+                    await reader.close()
+                }
+            }
         }
     }
 }

@@ -1,0 +1,145 @@
+import BuildRelayCore
+import Foundation
+import Logging
+import Synchronization
+
+/// Builds with a GitHub Actions workflow (`workflow_dispatch`) through the REST API.
+///
+/// - `trigger` first looks for a run of the workflow already named with the request id (a retried trigger); else it
+///   dispatches the workflow (`POST …/workflows/{workflow}/dispatches`) on `ref` with the inputs
+///   `buildrelay_request_id`, `buildrelay_queue` and `buildrelay_changes` (JSON). A dispatch returns no run id, so
+///   the ``BuildID`` then names the dispatch (`dispatch-<unix seconds>-<request id>`) and polls look the run up
+///   (`GET …/runs?event=workflow_dispatch&created>=…`, matching the request id in the run's name, which the
+///   workflow's `run-name` sets), reporting `accepted` until it appears; a run found is remembered (transient).
+/// - `status` reads `GET /repos/{owner}/{repo}/actions/runs/{id}`; `cancel` is `POST …/runs/{id}/cancel` (GitHub's 409
+///   for a finished run makes it a no-op; a run not yet visible is a retryable error, so the worker tries again).
+/// - `x-ratelimit-remaining`/`x-ratelimit-reset` and `Retry-After` are honoured (a 403 at a zero budget is a rate
+///   limit, not a permission problem).
+public final class GitHubActionsBuildManager: BuildManager {
+    public let configuration: GitHubActionsConfiguration
+    private let http: VendorHTTPClient
+    private let closed = ClosedState()
+    /// Dispatch build id → run id, once found.
+    private let runs = Mutex<[String: Int]>([:])
+    private let now: @Sendable () -> Date
+
+    private static let dispatchPrefix = "dispatch-"
+    private static let runPrefix = "run-"
+    /// Runs created this long before the dispatch (by the worker's clock) are still searched: clocks differ.
+    private static let clockSkew: TimeInterval = 300
+
+    public init(configuration: GitHubActionsConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.configuration = configuration
+        self.now = now
+        self.http = VendorHTTPClient(settings: .init(
+            vendor: "GitHub", baseURL: configuration.apiURL, credentials: .bearer(configuration.token),
+            credentialsSetting: configuration.tokenSetting, requestsPerMinute: configuration.maxRequestsPerMinute,
+            headers: [("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28")]), logger: logger)
+    }
+
+    private var workflowPath: [String] { configuration.repositoryPath + ["actions", "workflows", configuration.workflow] }
+
+    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
+        try closed.checkOpen()
+        let dispatchedAt = now()
+        if let existing = try await findRun(for: requestID, createdAfter: dispatchedAt.addingTimeInterval(-86_400)) {
+            return (BuildID(Self.runPrefix + String(existing.id)), existing.buildStatus)
+        }
+        let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)
+        let body: [String: Any] = [
+            "ref": configuration.ref,
+            "inputs": ["buildrelay_request_id": requestID.rawValue, "buildrelay_queue": queue, "buildrelay_changes": inputs.changesJSON],
+        ]
+        let request = VendorRequest(.POST, workflowPath + ["dispatches"], body: .json(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))))
+        let response = try await http.send(request)
+        guard response.isSuccess else {
+            throw http.failure(response, for: request, notFound: "no workflow \(configuration.workflow) in \(configuration.repository); check the queue's githubActions.repository and githubActions.workflow")
+        }
+        return (BuildID("\(Self.dispatchPrefix)\(Int(dispatchedAt.timeIntervalSince1970))-\(requestID.rawValue)"), .accepted)
+    }
+
+    public func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+        try closed.checkOpen()
+        switch try await resolve(build) {
+        case .waitingForRun:
+            return (.accepted, ["github.run": "pending"])
+        case .run(let id):
+            let run = try await workflowRun(id, build: build)
+            return (run.buildStatus, run.metadata)
+        }
+    }
+
+    public func cancel(_ build: BuildID) async throws {
+        try closed.checkOpen()
+        guard case .run(let id) = try await resolve(build) else {
+            throw BuildError(code: .providerUnavailable, kind: .dependency, isRetryable: true,
+                             message: "the run of \(build) has not appeared yet; the cancel is tried again")
+        }
+        let request = VendorRequest(.POST, configuration.repositoryPath + ["actions", "runs", String(id), "cancel"], isIdempotent: true)
+        let response = try await http.send(request)
+        switch response.status {
+        case 200..<300, 409: return  // 409: the run already finished
+        case 404: throw BuildError.unknownBuild(build)
+        default: throw http.failure(response, for: request)
+        }
+    }
+
+    public func close() async throws {
+        guard closed.closeOnce() else { return }
+        await http.shutdown()
+    }
+
+    // MARK: Runs
+
+    private enum Resolution {
+        case waitingForRun
+        case run(Int)
+    }
+
+    private func resolve(_ build: BuildID) async throws -> Resolution {
+        let text = build.rawValue
+        if text.hasPrefix(Self.runPrefix), let id = Int(text.dropFirst(Self.runPrefix.count)), id > 0 { return .run(id) }
+        guard text.hasPrefix(Self.dispatchPrefix) else { throw BuildError.unknownBuild(build) }
+        let rest = text.dropFirst(Self.dispatchPrefix.count)
+        guard let dash = rest.firstIndex(of: "-"), let seconds = TimeInterval(rest[..<dash]),
+              let requestID = RequestID(rawValue: String(rest[rest.index(after: dash)...])) else { throw BuildError.unknownBuild(build) }
+        if let id = runs.withLock({ $0[text] }) { return .run(id) }
+        let dispatchedAt = Date(timeIntervalSince1970: seconds)
+        if let run = try await findRun(for: requestID, createdAfter: dispatchedAt.addingTimeInterval(-Self.clockSkew)) {
+            runs.withLock { $0[text] = run.id }
+            return .run(run.id)
+        }
+        let waited = now().timeIntervalSince(dispatchedAt)
+        guard waited < Double(configuration.runAppearanceTimeout.wholeMilliseconds) / 1000 else {
+            throw BuildError(code: .providerNotFound, kind: .user, isRetryable: false, message:
+                "no run of \(configuration.workflow) named with request id \(requestID) appeared within \(Int(waited)) s of its dispatch; does the workflow set run-name to contain ${{ inputs.buildrelay_request_id }}?")
+        }
+        return .waitingForRun
+    }
+
+    /// The newest run of the workflow, dispatched since `createdAfter`, whose name carries the request id.
+    private func findRun(for requestID: RequestID, createdAfter: Date) async throws -> GitHubWorkflowRun? {
+        struct Page: Decodable {
+            var workflowRuns: [GitHubWorkflowRun]
+            enum CodingKeys: String, CodingKey { case workflowRuns = "workflow_runs" }
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        let request = VendorRequest(.GET, workflowPath + ["runs"], query: [
+            ("event", "workflow_dispatch"), ("created", ">=" + formatter.string(from: createdAfter)), ("per_page", "100"),
+        ])
+        let response = try await http.send(request)
+        guard response.isSuccess else {
+            throw http.failure(response, for: request, notFound: "no workflow \(configuration.workflow) in \(configuration.repository); check the queue's githubActions.repository and githubActions.workflow")
+        }
+        return try http.decode(Page.self, from: response, for: request).workflowRuns.filter { $0.isFor(requestID) }.max { $0.id < $1.id }
+    }
+
+    private func workflowRun(_ id: Int, build: BuildID) async throws -> GitHubWorkflowRun {
+        let request = VendorRequest(.GET, configuration.repositoryPath + ["actions", "runs", String(id)])
+        let response = try await http.send(request)
+        if response.status == 404 { throw BuildError.unknownBuild(build) }
+        guard response.isSuccess else { throw http.failure(response, for: request) }
+        return try http.decode(GitHubWorkflowRun.self, from: response, for: request)
+    }
+}

@@ -1,0 +1,116 @@
+import BuildRelayCore
+import BuildRelayProviders
+import BuildRelayTestSupport
+import Foundation
+import Testing
+
+/// GitHub Actions against its fake: the dispatch, finding the run it made, statuses, cancels and rate limits.
+@Suite("GitHub Actions provider")
+struct GitHubActionsBuildManagerTests {
+    static let changes = [BuildChange(uris: ["github://acme/api/pull/5/0123456789abcdef"], action: .apply)]
+
+    @Test("trigger dispatches the workflow on ref with the contract's inputs, the API's headers and the bearer token")
+    func triggerDispatches() async throws {
+        try await FakeGitHub.withManager { manager, fake, server in
+            let (build, status) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: ["author": "kim"], requestID: RequestID(rawValue: "req-g1")!)
+            #expect(status == .accepted)
+            #expect(build.rawValue.hasPrefix("dispatch-") && build.rawValue.hasSuffix("-req-g1"))
+            let dispatch = try #require(server.requests.first { $0.method == "POST" })
+            #expect(dispatch.path == ["repos", "acme", "api", "actions", "workflows", "ci.yml", "dispatches"])
+            #expect(dispatch.headers["authorization"] == "Bearer \(FakeGitHub.token)")
+            #expect(dispatch.headers["accept"] == "application/vnd.github+json")
+            #expect(dispatch.headers["x-github-api-version"] == "2022-11-28")
+            let run = try #require(fake.runs.first)
+            #expect(run.ref == "main")
+            #expect(run.inputs["buildrelay_request_id"] == "req-g1")
+            #expect(run.inputs["buildrelay_queue"] == "gha")
+            #expect(run.inputs["buildrelay_changes"] == #"[{"action":"apply","uris":["github://acme/api/pull/5/0123456789abcdef"]}]"#)
+        }
+    }
+
+    @Test("until the dispatched run shows in the runs list the build is accepted; then its status maps as the contract says")
+    func runIsFoundByItsName() async throws {
+        try await FakeGitHub.withManager { manager, fake, server in
+            fake.listsBeforeRunAppears = 2  // hidden from the next two looks (the trigger looked before dispatching)
+            let (build, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-late")!)
+            #expect(try await manager.status(build) == (.accepted, ["github.run": "pending"]))
+            #expect(try await manager.status(build).0 == .accepted)
+            let list = try #require(server.requests.last { $0.path.last == "runs" })
+            #expect(list.query["event"] == "workflow_dispatch")
+            #expect(list.query["created"]?.hasPrefix(">=") == true)
+            #expect(try await manager.status(build).0 == .accepted)  // found: queued
+            #expect(try await manager.status(build).0 == .running)
+            let (status, metadata) = try await manager.status(build)
+            #expect(status == .succeeded)
+            #expect(metadata["url"] == "https://github.com/acme/api/actions/runs/9001")
+        }
+    }
+
+    @Test("run statuses and conclusions map as the contract says", arguments: [
+        ("queued", nil, BuildStatus.accepted), ("requested", nil, .accepted), ("waiting", nil, .accepted), ("pending", nil, .accepted),
+        ("in_progress", nil, .running), ("completed", "success", .succeeded), ("completed", "cancelled", .cancelled),
+        ("completed", "failure", .failed), ("completed", "timed_out", .failed), ("completed", "startup_failure", .failed),
+    ] as [(String, String?, BuildStatus)])
+    func statusesMap(_ status: String, _ conclusion: String?, _ expected: BuildStatus) async throws {
+        try await FakeGitHub.withManager { manager, fake, _ in
+            let (build, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-map")!)
+            fake.set(9001, status: status, conclusion: conclusion)
+            fake.conclusion = nil
+            #expect(try await manager.status(build).0 == expected)
+        }
+    }
+
+    @Test("a retried trigger finds the run the first dispatch made and dispatches nothing more")
+    func retriedTriggerFindsTheRun() async throws {
+        try await FakeGitHub.withManager { manager, fake, server in
+            let id = RequestID(rawValue: "req-twice")!
+            _ = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: id)
+            let (again, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: id)
+            #expect(again == BuildID("run-9001"))
+            #expect(fake.runs.count == 1)
+            #expect(server.requests.filter { $0.method == "POST" }.count == 1)
+            // A request id that only shares a prefix is another request.
+            _ = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-twice-2")!)
+            #expect(fake.runs.count == 2)
+        }
+    }
+
+    @Test("a run that never appears fails the build with a user error about run-name")
+    func missingRunNameIsAUserError() async throws {
+        try await FakeGitHub.withManager(runAppearanceTimeout: .zero) { manager, fake, _ in
+            fake.listsBeforeRunAppears = 1_000
+            let (build, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-lost")!)
+            let error = await #expect(throws: BuildError.self) { _ = try await manager.status(build) }
+            #expect(error?.kind == .user)
+            #expect(error?.message.contains("run-name") == true)
+        }
+    }
+
+    @Test("cancel posts to the run; a completed run's 409 is a no-op; a run not yet visible is a retryable error")
+    func cancels() async throws {
+        try await FakeGitHub.withManager { manager, fake, server in
+            fake.conclusion = nil
+            let (build, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-stop")!)
+            try await manager.cancel(build)
+            #expect(server.requests.contains { $0.method == "POST" && $0.path == ["repos", "acme", "api", "actions", "runs", "9001", "cancel"] })
+            _ = try await manager.status(build)
+            #expect(try await manager.status(build).0 == .cancelled)
+            try await manager.cancel(build)  // completed: 409, a no-op
+
+            fake.listsBeforeRunAppears = 1_000
+            let (hidden, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-hidden")!)
+            let error = await #expect(throws: BuildError.self) { try await manager.cancel(hidden) }
+            #expect(error?.isRetryable == true)
+        }
+    }
+
+    @Test("a 403 with x-ratelimit-remaining 0 is a rate limit, waited out until the reset, not a permission error")
+    func primaryRateLimitIsWaitedOut() async throws {
+        try await FakeGitHub.withManager { manager, _, server in
+            let (build, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-limit")!)
+            let reset = String(Int(Date().timeIntervalSince1970) + 1)
+            server.inject(.respond(.json(403, ["message": "API rate limit exceeded"], headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": reset])))
+            #expect(try await manager.status(build).0 == .accepted)
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import BuildRelayProviders
+import Foundation
+import Logging
+import Synchronization
+
+/// GitHub's Actions REST API as documented, for one repository (`acme/api`) and workflow (`ci.yml`): dispatch (204,
+/// no run id), the workflow's runs (`event`, `created` filters), a run, and cancel (202, or 409 once completed); 401
+/// without the bearer token, 404 for another workflow. The workflow's `run-name` is `BuildRelay <request id>`, as
+/// the README's example sets it. A dispatched run shows in the runs list only after ``listsBeforeRunAppears``
+/// list calls; each `GET` of a run moves it on (`queued` → `in_progress` → `completed` with ``conclusion``).
+public final class FakeGitHub: Sendable {
+    public static let token = "ghp_fakeGitHubToken0123456789"
+    public static let repository = "acme/api"
+    public static let workflow = "ci.yml"
+
+    public struct Run: Sendable {
+        public var id: Int
+        public var requestID: String
+        public var ref: String
+        public var inputs: [String: String]
+        public var status = "queued"
+        public var conclusion: String?
+        public var createdAt: Date
+        public var cancelRequested = false
+        var hiddenFor: Int
+    }
+
+    private struct State {
+        var runs: [Int: Run] = [:]
+        var nextID = 9001
+        var conclusion: String? = "success"
+        var listsBeforeRunAppears = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// How runs end; `nil` keeps them in progress.
+    public var conclusion: String? {
+        get { state.withLock { $0.conclusion } }
+        set { state.withLock { $0.conclusion = newValue } }
+    }
+
+    public var listsBeforeRunAppears: Int {
+        get { state.withLock { $0.listsBeforeRunAppears } }
+        set { state.withLock { $0.listsBeforeRunAppears = newValue } }
+    }
+
+    public var runs: [Run] { state.withLock { $0.runs.values.sorted { $0.id < $1.id } } }
+
+    /// Sets a run's status and conclusion, as a change on GitHub's side (someone cancelling it there, say).
+    public func set(_ id: Int, status: String, conclusion: String?) {
+        state.withLock { state in
+            state.runs[id]?.status = status
+            state.runs[id]?.conclusion = conclusion
+        }
+    }
+
+    public func handle(_ request: FakeVendorServer.Request) -> FakeVendorServer.Response {
+        let limits = ["x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4999", "x-ratelimit-reset": String(Int(Date().timeIntervalSince1970) + 3600)]
+        guard request.headers["authorization"] == "Bearer \(Self.token)" else {
+            return .json(401, ["message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"], headers: limits)
+        }
+        let repo = ["repos", "acme", "api", "actions"]
+        let workflow = repo + ["workflows", Self.workflow]
+        let path = request.path
+        switch (request.method, path) {
+        case ("POST", workflow + ["dispatches"]):
+            return dispatch(request, headers: limits)
+        case ("GET", workflow + ["runs"]):
+            return list(request, headers: limits)
+        case ("GET", let path) where path.count == 6 && path.starts(with: repo + ["runs"]):
+            return run(Int(path[5]), headers: limits)
+        case ("POST", let path) where path.count == 7 && path.starts(with: repo + ["runs"]) && path[6] == "cancel":
+            return cancel(Int(path[5]), headers: limits)
+        default:
+            return .json(404, ["message": "Not Found", "documentation_url": "https://docs.github.com/rest"], headers: limits)
+        }
+    }
+
+    private func dispatch(_ request: FakeVendorServer.Request, headers: [String: String]) -> FakeVendorServer.Response {
+        guard let body = request.bodyJSON, let ref = body["ref"] as? String, let inputs = body["inputs"] as? [String: String],
+              let requestID = inputs["buildrelay_request_id"] else {
+            return .json(422, ["message": "Invalid request: ref and inputs are required"], headers: headers)
+        }
+        state.withLock { state in
+            let run = Run(id: state.nextID, requestID: requestID, ref: ref, inputs: inputs, createdAt: Date(), hiddenFor: state.listsBeforeRunAppears)
+            state.runs[run.id] = run
+            state.nextID += 1
+        }
+        return FakeVendorServer.Response(status: 204, headers: headers)
+    }
+
+    private func list(_ request: FakeVendorServer.Request, headers: [String: String]) -> FakeVendorServer.Response {
+        let formatter = ISO8601DateFormatter()
+        let since = request.query["created"].flatMap { $0.hasPrefix(">=") ? formatter.date(from: String($0.dropFirst(2))) : nil } ?? .distantPast
+        let listed = state.withLock { state -> [Run] in
+            var visible: [Run] = []
+            for id in state.runs.keys.sorted(by: >) {
+                guard var run = state.runs[id] else { continue }
+                if run.hiddenFor > 0 {
+                    run.hiddenFor -= 1
+                    state.runs[id] = run
+                    continue
+                }
+                if run.createdAt.addingTimeInterval(1) >= since { visible.append(run) }
+            }
+            return visible
+        }
+        return .json(200, ["total_count": listed.count, "workflow_runs": listed.map(json)], headers: headers)
+    }
+
+    private func run(_ id: Int?, headers: [String: String]) -> FakeVendorServer.Response {
+        state.withLock { state in
+            guard let id, let run = state.runs[id] else { return .json(404, ["message": "Not Found"], headers: headers) }
+            switch (run.status, run.cancelRequested) {
+            case ("queued", false): state.runs[id]?.status = "in_progress"
+            case ("in_progress", false) where state.conclusion != nil:
+                state.runs[id]?.status = "completed"
+                state.runs[id]?.conclusion = state.conclusion
+            case (let status, true) where status != "completed":
+                state.runs[id]?.status = "completed"
+                state.runs[id]?.conclusion = "cancelled"
+            default: break
+            }
+            return .json(200, json(run), headers: headers)
+        }
+    }
+
+    private func cancel(_ id: Int?, headers: [String: String]) -> FakeVendorServer.Response {
+        state.withLock { state in
+            guard let id, let run = state.runs[id] else { return .json(404, ["message": "Not Found"], headers: headers) }
+            guard run.status != "completed" else { return .json(409, ["message": "Cannot cancel a workflow run that is completed."], headers: headers) }
+            state.runs[id]?.cancelRequested = true
+            return .json(202, [:], headers: headers)
+        }
+    }
+
+    private func json(_ run: Run) -> [String: Any] {
+        [
+            "id": run.id, "name": "CI", "display_title": "BuildRelay \(run.requestID)", "event": "workflow_dispatch",
+            "status": run.status, "conclusion": run.conclusion ?? NSNull(), "head_branch": run.ref,
+            "html_url": "https://github.com/acme/api/actions/runs/\(run.id)",
+            "created_at": ISO8601DateFormatter().string(from: run.createdAt),
+        ]
+    }
+}
+
+extension FakeGitHub {
+    /// Runs `body` with a manager pointed at a new fake GitHub; the manager is closed afterwards.
+    public static func withManager(
+        logger: Logger = testLogger(), runAppearanceTimeout: Duration = .seconds(600),
+        _ body: (GitHubActionsBuildManager, FakeGitHub, FakeVendorServer) async throws -> Void
+    ) async throws {
+        let fake = FakeGitHub()
+        try await FakeVendorServer.run(handler: fake.handle) { server in
+            let manager = GitHubActionsBuildManager(configuration: GitHubActionsConfiguration(
+                apiURL: server.baseURL, repository: FakeGitHub.repository, workflow: FakeGitHub.workflow, ref: "main",
+                token: Secret(FakeGitHub.token), tokenSetting: "queues.gha.githubActions.tokenEnv (GITHUB_TOKEN)",
+                runAppearanceTimeout: runAppearanceTimeout), logger: logger)
+            try await body(manager, fake, server)
+            try await manager.close()
+        }
+    }
+}
