@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // librdkafka 2.0.2 (Debian `librdkafka-dev`), including the mock cluster API.
@@ -40,7 +42,10 @@ let package = Package(
             ]
         ),
         // BuildManager protocol, entities, errors, command/event codecs and the worker engine. Never imports Kafka.
-        .target(name: "BuildRelayCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "BuildRelayCore",
+            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
+        ),
         // One folder per CI provider, each a BuildManager; the vendor ones share one HTTP layer (Shared/HTTP).
         .target(
             name: "BuildRelayProviders",
@@ -59,6 +64,7 @@ let package = Package(
                 "BuildRelayCore",
                 "BuildRelayKafka",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -73,6 +79,10 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -128,11 +138,15 @@ let package = Package(
         ),
         .testTarget(
             name: "BuildRelayAppTests",
-            dependencies: ["BuildRelayApp", "BuildRelayCore", "BuildRelayProviders", "BuildRelayTestSupport"]
+            dependencies: [
+                "BuildRelayApp", "BuildRelayCore", "BuildRelayProviders", "BuildRelayTestSupport", "BuildRelayWorker",
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "BuildRelayWorkerTests",
             dependencies: [
+                "BuildRelayApp",
                 "BuildRelayCore",
                 "BuildRelayKafka",
                 "BuildRelayProviders",
@@ -141,6 +155,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(

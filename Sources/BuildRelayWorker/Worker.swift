@@ -19,15 +19,28 @@ public final class Worker: Service, Sendable {
     private let consumer: KafkaConsumer
     private let logger: Logger
     private let ready = Atomic<Bool>(false)
+    private let running = Atomic<Bool>(false)
+    private let kafkaMetrics: KafkaMetrics
+
+    /// librdkafka's statistics (consumer lag, producer queue) feed the metrics this often, unless
+    /// `statistics.interval.ms` is set.
+    static let statisticsInterval = "5000"
 
     public init(configuration: WorkerConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        let kafkaMetrics = KafkaMetrics(commandsTopic: configuration.topics.commands)
+        self.kafkaMetrics = kafkaMetrics
         var producerClient = configuration.kafka
         producerClient.properties["linger.ms"] = producerClient.properties["linger.ms"] ?? "1"
+        producerClient.properties["statistics.interval.ms"] = producerClient.properties["statistics.interval.ms"] ?? Self.statisticsInterval
+        producerClient.onStatistics = { kafkaMetrics.producerStatistics($0) }
+        var consumerClient = configuration.kafka
+        consumerClient.properties["statistics.interval.ms"] = consumerClient.properties["statistics.interval.ms"] ?? Self.statisticsInterval
+        consumerClient.onStatistics = { kafkaMetrics.consumerStatistics($0) }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: producerClient), logger: logger)
         let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(client: configuration.kafka, groupID: configuration.settings.groupID), logger: logger)
+            configuration: KafkaConsumerConfiguration(client: consumerClient, groupID: configuration.settings.groupID), logger: logger)
         let transport = KafkaWorkerTransport(
             producer: producer, consumer: consumer, topics: configuration.topics,
             stateReader: StateLogReader(topic: configuration.topics.state, client: configuration.kafka, logger: logger), logger: logger)
@@ -39,9 +52,16 @@ public final class Worker: Service, Sendable {
     /// The worker joined its group and restored every partition it owns (possibly none).
     public var isReady: Bool { ready.load(ordering: .relaxed) }
 
+    /// The consume loop and the engine are running (from the topics check until shutdown or a failure).
+    public var isHealthy: Bool { running.load(ordering: .relaxed) }
+
     public func run() async throws {
-        defer { ready.store(false, ordering: .relaxed) }
+        defer {
+            ready.store(false, ordering: .relaxed)
+            running.store(false, ordering: .relaxed)
+        }
         try await checkTopics()
+        running.store(true, ordering: .relaxed)
         try consumer.subscribe(topics: [configuration.topics.commands])
         logger.info("worker started", metadata: [
             "group": "\(configuration.settings.groupID)", "commands": "\(configuration.topics.commands)",
@@ -63,6 +83,7 @@ public final class Worker: Service, Sendable {
             }
         } catch {
             failure = error
+            running.store(false, ordering: .relaxed)
         }
         // Cancelled or failed: stop now, without finishing in-flight work. Only durable work was committed, so the
         // partitions' next owner redoes the rest from the state topic.
@@ -107,9 +128,11 @@ public final class Worker: Service, Sendable {
                 }
                 switch event {
                 case .partitionsAssigned(let partitions):
+                    kafkaMetrics.partitionsAssigned()
                     try await engine.assign(partitions.map(\.partition))
                     ready.store(true, ordering: .relaxed)
                 case .partitionsRevoked(let partitions, let lost):
+                    kafkaMetrics.partitionsRevoked(lost: lost)
                     await engine.revoke(partitions.map(\.partition), lost: lost)
                 case .error(let error):
                     if error.isFatal { throw error }

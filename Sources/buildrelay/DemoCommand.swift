@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildRelayApp
 import BuildRelayCore
 import BuildRelayKafka
 import BuildRelayProviders
@@ -25,12 +26,17 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Exit once every sample command's request has its terminal event (for scripts and tests).")
     var once = false
 
+    @Option(help: "Port of the worker's /metrics, /healthz and /readyz (0 turns them off).")
+    var httpPort = 9090
+
     func run() async throws {
         let logger = CommandLogging.bootstrap(label: "buildrelay.demo", level: .warning)
+        let registry = PrometheusMetrics.bootstrap()
         let cluster = try MockCluster(logger: logger)
         for topic in BrokerCommand.defaultTopics { try cluster.createTopic(topic.name, partitions: topic.partitions) }
         print("embedded broker at \(cluster.bootstrapServers); watch it with any Kafka client, e.g.")
         print("  kcat -C -b \(cluster.bootstrapServers) -t build.status -u")
+        if httpPort != 0 { print("metrics at http://localhost:\(httpPort)/metrics (also /healthz, /readyz)") }
         print("starting a worker (queues: sim = simulated, local = process); the group join takes a few seconds\n")
         fflush(nil)
 
@@ -56,7 +62,9 @@ struct DemoCommand: AsyncParsableCommand {
         let traffic = DemoTraffic(producer: producer, worker: worker, printer: printer, interval: .seconds(max(interval, 0.1)), once: once)
         let group = ServiceGroup(configuration: .init(
             // Shut down in reverse order: traffic stops first, the worker finishes, the printer shows the last events.
-            services: [
+            services: (httpPort == 0 ? [] : [
+                .init(service: OperationsEndpoint(port: httpPort, worker: worker, registry: registry, required: false, logger: logger)),
+            ]) + [
                 .init(service: producer),
                 .init(service: printer),
                 .init(service: worker),

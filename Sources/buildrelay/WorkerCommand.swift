@@ -17,14 +17,21 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try await options.load()
         let logger = CommandLogging.bootstrap(label: "buildrelay.worker", configuration: configuration)
+        let registry = PrometheusMetrics.bootstrap()
         let worker: Worker
         do {
             worker = try Worker(configuration: WorkerAssembly.workerConfiguration(configuration, logger: logger), logger: logger)
         } catch {
             throw UsageError(message: "cannot start the worker: \(error)")
         }
+        // The endpoint first: services stop in reverse order, so it answers until the worker is gone.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if configuration.httpPort != 0 {
+            services.append(.init(service: OperationsEndpoint(port: configuration.httpPort, worker: worker, registry: registry, required: true, logger: logger)))
+        }
+        services.append(.init(service: worker))
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: worker)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

@@ -5,12 +5,50 @@ import Testing
 /// The command line's contract: exit codes, and one clear line for a bad configuration.
 @Suite(.timeLimit(.minutes(2)))
 struct CommandLineTests {
-    @Test func configCheckExits2WithOneLineNamingTheKey() async throws {
+    @Test("config check exits 2 with one line naming the key", arguments: [
+        (["worker.shutdownTimeout=soon"], "worker.shutdownTimeout"),
+        (["worker.shutdownTimout=3s"], "worker.shutdownTimout"),
+        (["worker.maxCommandBytes=lots"], "worker.maxCommandBytes"),
+        (["worker.statusConcurrency=0"], "worker.statusConcurrency"),
+        (["queues.main.provider=circleci"], "queues.main.provider"),
+        (["queues.main.provider=process"], "queues.main.process.command"),
+        (["queues.main.provider=buildkite", "queues.main.buildkite.organization=acme", "queues.main.buildkite.pipeline=api",
+          "queues.main.buildkite.tokenEnv=NO_SUCH_VARIABLE_SET"], "queues.main.buildkite.tokenEnv"),
+        (["queues.main.provider=noop", "queues.main.simulated.failureRate=0.5"], "queues.main.simulated"),
+        (["kafka.secretProperties.sasl.password=NO_SUCH_VARIABLE_SET"], "kafka.secretProperties.sasl.password"),
+        (["logging.format=xml"], "logging.format"),
+        (["http.port=70000"], "http.port"),
+    ])
+    func configCheckExits2WithOneLineNamingTheKey(_ settings: [String], key: String) async throws {
         let executable = try #require(ProcessRunner.buildrelay)
-        let (status, output) = try await ProcessRunner.run(executable, ["config", "check", "--set", "worker.shutdownTimeout=soon"], includeStandardError: true)
+        let (status, output) = try await ProcessRunner.run(executable, ["config", "check"] + settings.flatMap { ["--set", $0] }, includeStandardError: true)
         #expect(status == 2)
-        #expect(output.split(separator: "\n").count == 1)
-        #expect(output.contains("worker.shutdownTimeout"))
+        #expect(output.split(separator: "\n").count == 1, "\(output)")
+        #expect(output.contains(key), "\(output)")
+    }
+
+    @Test("config check prints the contract's example back with every secret named, never shown")
+    func configCheckRedactsSecrets() async throws {
+        let executable = try #require(ProcessRunner.buildrelay)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(uniqueName("contract")).yaml")
+        try """
+            kafka: {bootstrapServers: "kafka:9092", secretProperties: {sasl.password: KAFKA_SASL_PASSWORD}}
+            queues:
+              main: {provider: buildkite, buildkite: {organization: acme, pipeline: api-ci, tokenEnv: BUILDKITE_TOKEN}}
+              nightly: {provider: jenkins, jenkins: {url: "https://jenkins.example.com", job: api/nightly, userEnv: JENKINS_USER, tokenEnv: JENKINS_TOKEN}}
+              gha: {provider: github-actions, githubActions: {repository: acme/api, workflow: ci.yml, tokenEnv: GITHUB_TOKEN}}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let secrets = ["KAFKA_SASL_PASSWORD": "kafka-pw-41", "BUILDKITE_TOKEN": "bk-tok-42", "JENKINS_USER": "jenkins-user-43",
+                       "JENKINS_TOKEN": "jk-tok-44", "GITHUB_TOKEN": "gh-tok-45"]
+        for (name, value) in secrets { setenv(name, value, 1) }
+        defer { for name in secrets.keys { unsetenv(name) } }
+        let (status, output) = try await ProcessRunner.run(executable, ["config", "check", "--config", file.path], includeStandardError: true)
+        #expect(status == 0, "\(output)")
+        for (name, value) in secrets {
+            #expect(!output.contains(value), "\(name)'s value in: \(output)")
+            #expect(output.contains(name))
+        }
     }
 
     @Test func configCheckPrintsTheEffectiveConfiguration() async throws {

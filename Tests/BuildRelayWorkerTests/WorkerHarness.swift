@@ -161,9 +161,10 @@ final class RunningWorker: Sendable {
     private let group: ServiceGroup
     private let task: Task<Result<Void, any Error>, Never>
 
-    init(worker: Worker) {
+    /// `alongside` run in the same group, started before the worker (and so stopped after it).
+    init(worker: Worker, alongside: [any Service] = []) {
         self.worker = worker
-        let group = ServiceGroup(configuration: .init(services: [worker], logger: testLogger("service-group")))
+        let group = ServiceGroup(configuration: .init(services: alongside + [worker], logger: testLogger("service-group")))
         self.group = group
         task = Task {
             do { try await group.run(); return .success(()) } catch { return .failure(error) }

@@ -6,7 +6,8 @@ enum EngineEffect: Sendable {
     case appendState(StateLogRecord, build: BuildReference)
     /// Forgets a request id, for the partition assignment `epoch`.
     case appendTombstone(StateLogRecord, epoch: Int)
-    case publishStatus(StatusRecord, build: BuildReference)
+    /// `transition` is the event's status for a new transition, `nil` when a restore publishes a recorded event again.
+    case publishStatus(StatusRecord, build: BuildReference, transition: BuildStatus?)
     case publishDeadLetter(DeadLetterRecord, epoch: Int, requestID: RequestID?)
     case commandsProcessed(partition: Int32, nextOffset: Int64)
     case schedule(WorkerTimer, after: Duration)

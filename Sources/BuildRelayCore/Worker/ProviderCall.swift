@@ -4,6 +4,15 @@ struct ProviderCall: Sendable {
         case trigger(TriggerCommand)
         case status(BuildID)
         case cancel(BuildID)
+
+        /// `trigger`, `status` or `cancel`, for logs and metrics.
+        var name: String {
+            switch self {
+            case .trigger: "trigger"
+            case .status: "status"
+            case .cancel: "cancel"
+            }
+        }
     }
 
     var build: BuildReference

@@ -27,6 +27,7 @@ public final class WorkerEngine: Sendable {
     private let timers = TimerSchedule<WorkerTimer>()
     private let stopSignal = AsyncStream<(any Error)?>.makeStream()
     private let eventsPublished = Atomic<Int>(0)
+    private let metrics: WorkerMetrics
     /// The consume loop, parked in ``waitForRoom(upTo:)``; `roomWanted` lets ``update(_:)`` skip its lock.
     private let roomWaiter = Mutex<CheckedContinuation<Void, Never>?>(nil)
     private let roomWanted = Atomic<Bool>(false)
@@ -46,6 +47,7 @@ public final class WorkerEngine: Sendable {
         self.now = now
         self.decoder = CommandDecoder(maximumCommandBytes: settings.maxCommandBytes)
         self.state = Mutex(WorkerEngineState(settings: settings, queues: queuesByName))
+        self.metrics = WorkerMetrics(queues: queues)
     }
 
     /// Runs provider calls and timers until ``stop()`` or cancellation; throws the first error that made a record
@@ -98,7 +100,11 @@ public final class WorkerEngine: Sendable {
     public func accept(_ records: [CommandRecord]) {
         let decoded = records.map { record in
             let result = decoder.decode(key: record.key, value: record.value)
-            if case .failure(let rejection) = result {
+            switch result {
+            case .success(.trigger): metrics.triggers.increment()
+            case .success(.cancel): metrics.cancels.increment()
+            case .failure(let rejection):
+                metrics.rejected.increment()
                 logger.warning("command rejected to the dead-letter topic", metadata: [
                     "reason": "\(rejection.reason)", "partition": "\(record.partition)", "offset": "\(record.offset)",
                     "requestId": "\(rejection.requestID?.rawValue ?? "-")",
@@ -232,11 +238,12 @@ public final class WorkerEngine: Sendable {
 
     private func update(_ body: (inout WorkerEngineState, inout [EngineEffect]) -> Void) {
         var effects: [EngineEffect] = []
-        let (fatal, isBackedUp) = state.withLock { state in
+        let (fatal, isBackedUp, inFlight) = state.withLock { state in
             body(&state, &effects)
             state.releaseSlots(effects: &effects)
-            return (state.fatalError, state.isBackedUp)
+            return (state.fatalError, state.isBackedUp, state.buildsInFlight)
         }
+        metrics.buildsInFlight.record(inFlight)
         backedUp.store(isBackedUp, ordering: .sequentiallyConsistent)
         if !isBackedUp, roomWanted.load(ordering: .sequentiallyConsistent) { resumeRoomWaiter() }
         if let fatal {
@@ -261,13 +268,18 @@ public final class WorkerEngine: Sendable {
                 transport.appendState(record) { error in
                     self.update { state, _ in state.tombstoneAppended(partition: record.partition, epoch: epoch, error: error) }
                 }
-            case .publishStatus(let record, let build):
+            case .publishStatus(let record, let build, let transition):
                 transport.publishStatus(record) { error in
-                    if error == nil { self.eventsPublished.add(1, ordering: .relaxed) }
+                    if error == nil {
+                        self.eventsPublished.add(1, ordering: .relaxed)
+                        self.metrics.eventsPublished.increment()
+                        if let transition { self.metrics.transitions[transition]?.increment() }
+                    }
                     self.update { state, effects in state.statusPublished(build, error: error, now: self.now(), effects: &effects) }
                 }
             case .publishDeadLetter(let record, let epoch, let requestID):
                 transport.publishDeadLetter(record) { error in
+                    if error == nil { self.metrics.deadLetters.increment() }
                     self.update { state, effects in
                         state.deadLettered(partition: record.source.partition, epoch: epoch, requestID: requestID, offset: record.source.offset,
                                            error: error, now: self.now(), effects: &effects)
@@ -276,6 +288,11 @@ public final class WorkerEngine: Sendable {
             case .commandsProcessed(let partition, let nextOffset):
                 transport.commandsProcessed(partition: partition, nextOffset: nextOffset)
             case .schedule(let timer, let delay):
+                switch timer {
+                case .retryTrigger: metrics.retries["trigger"]?.increment()
+                case .retryCancel: metrics.retries["cancel"]?.increment()
+                case .poll, .forget: break
+                }
                 timers.schedule(timer, after: delay)
             case .pause(let partitions):
                 logger.info("pausing command partitions: too many triggers wait for a build slot", metadata: ["partitions": "\(partitions)"])
@@ -303,34 +320,32 @@ public final class WorkerEngine: Sendable {
             let manager = call.queue.manager
             switch call.operation {
             case .trigger(let trigger):
-                let result: Result<(BuildID, BuildStatus), any Error>
-                do {
-                    result = .success(try await manager.trigger(queue: trigger.queue, changes: trigger.changes, metadata: trigger.metadata, requestID: trigger.requestID))
-                } catch {
-                    log("trigger failed", error, call)
-                    result = .failure(error)
+                let result = await perform(call) {
+                    try await manager.trigger(queue: trigger.queue, changes: trigger.changes, metadata: trigger.metadata, requestID: trigger.requestID)
                 }
                 update { state, effects in state.triggerCompleted(call.build, result: result, now: self.now(), effects: &effects) }
             case .status(let buildID):
-                let result: Result<(BuildStatus, BuildMetadata), any Error>
-                do {
-                    result = .success(try await manager.status(buildID))
-                } catch {
-                    log("status failed", error, call)
-                    result = .failure(error)
-                }
+                let result = await perform(call) { try await manager.status(buildID) }
                 update { state, effects in state.statusCompleted(call.build, result: result, now: self.now(), effects: &effects) }
             case .cancel(let buildID):
-                let result: Result<Void, any Error>
-                do {
-                    result = .success(try await manager.cancel(buildID))
-                } catch {
-                    log("cancel failed", error, call)
-                    result = .failure(error)
-                }
+                let result = await perform(call) { try await manager.cancel(buildID) }
                 update { state, effects in state.cancelCompleted(call.build, result: result, now: self.now(), effects: &effects) }
             }
         }
+    }
+
+    /// Makes one provider call: times it for the metrics and logs its failure.
+    private func perform<Value>(_ call: ProviderCall, _ body: () async throws -> Value) async -> Result<Value, any Error> {
+        let started = ContinuousClock.now
+        let result: Result<Value, any Error>
+        do {
+            result = .success(try await body())
+        } catch {
+            log("\(call.operation.name) failed", error, call)
+            result = .failure(error)
+        }
+        metrics.recordCall(call, duration: ContinuousClock.now - started, failed: (try? result.get()) == nil)
+        return result
     }
 
     private func log(_ message: Logger.Message, _ error: any Error, _ call: ProviderCall) {

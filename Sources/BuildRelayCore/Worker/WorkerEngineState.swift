@@ -226,7 +226,9 @@ struct WorkerEngineState {
             guard let event = build.record.lastEvent else { return }
             build.activity = .publishing
             table.busy += 1
-            effects.append(.publishStatus(StatusRecord(key: Array(reference.requestID.rawValue.utf8), value: event, traceparent: build.record.traceparent), build: reference))
+            effects.append(.publishStatus(
+                StatusRecord(key: Array(reference.requestID.rawValue.utf8), value: event, traceparent: build.record.traceparent),
+                build: reference, transition: build.record.status))
         case .cancel:
             startCancel(reference, build, table: table, effects: &effects)
         case .nothing:
@@ -360,7 +362,9 @@ struct WorkerEngineState {
             if let event = record.lastEvent, republish {
                 build.activity = .publishing
                 table.busy += 1
-                effects.append(.publishStatus(StatusRecord(key: Array(record.requestID.rawValue.utf8), value: event, traceparent: record.traceparent), build: reference))
+                effects.append(.publishStatus(
+                    StatusRecord(key: Array(record.requestID.rawValue.utf8), value: event, traceparent: record.traceparent),
+                    build: reference, transition: nil))
             } else if record.isSettled {
                 build.dropSettledPayload()
                 scheduleForget(reference, record, now: now, effects: &effects)

@@ -1,0 +1,48 @@
+import Metrics
+
+/// The engine's metrics, through swift-metrics (the process bootstraps the backend: Prometheus in `buildrelay`).
+/// Handles are made once, per queue where they carry its labels, so recording one is an atomic update.
+struct WorkerMetrics: Sendable {
+    /// Per queue and provider call: outcomes and latency.
+    struct ProviderCallMetrics: Sendable {
+        let succeeded: Counter
+        let failed: Counter
+        let duration: Metrics.Timer
+
+        init(queue: BuildQueue, operation: String) {
+            let labels = [("queue", queue.name), ("provider", queue.provider), ("operation", operation)]
+            succeeded = Counter(label: "buildrelay_provider_calls_total", dimensions: labels + [("result", "ok")])
+            failed = Counter(label: "buildrelay_provider_calls_total", dimensions: labels + [("result", "error")])
+            duration = Metrics.Timer(label: "buildrelay_provider_call_duration_seconds", dimensions: labels, preferredDisplayUnit: .seconds)
+        }
+    }
+
+    let triggers = Counter(label: "buildrelay_commands_total", dimensions: [("type", "trigger"), ("outcome", "accepted")])
+    let cancels = Counter(label: "buildrelay_commands_total", dimensions: [("type", "cancel"), ("outcome", "accepted")])
+    let rejected = Counter(label: "buildrelay_commands_total", dimensions: [("type", "invalid"), ("outcome", "dead_lettered")])
+    let eventsPublished = Counter(label: "buildrelay_events_published_total")
+    let deadLetters = Counter(label: "buildrelay_dead_letters_total")
+    let buildsInFlight = Gauge(label: "buildrelay_builds_in_flight")
+    let transitions: [BuildStatus: Counter]
+    let retries: [String: Counter]
+    let calls: [String: [String: ProviderCallMetrics]]
+
+    init(queues: [BuildQueue]) {
+        transitions = Dictionary(uniqueKeysWithValues: [BuildStatus.accepted, .running, .succeeded, .failed, .cancelled].map {
+            ($0, Counter(label: "buildrelay_status_transitions_total", dimensions: [("status", $0.rawValue)]))
+        })
+        retries = Dictionary(uniqueKeysWithValues: ["trigger", "cancel"].map {
+            ($0, Counter(label: "buildrelay_retries_total", dimensions: [("operation", $0)]))
+        })
+        calls = Dictionary(queues.map { queue in
+            (queue.name, Dictionary(uniqueKeysWithValues: ["trigger", "status", "cancel"].map { ($0, ProviderCallMetrics(queue: queue, operation: $0)) }))
+        }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// Records a provider call that took `duration`.
+    func recordCall(_ call: ProviderCall, duration: Duration, failed: Bool) {
+        guard let metrics = calls[call.queue.name]?[call.operation.name] else { return }
+        (failed ? metrics.failed : metrics.succeeded).increment()
+        metrics.duration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+}
