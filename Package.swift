@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // librdkafka 2.0.2 (Debian `librdkafka-dev`), including the mock cluster API.
@@ -44,7 +45,11 @@ let package = Package(
         // BuildManager protocol, entities, errors, command/event codecs and the worker engine. Never imports Kafka.
         .target(
             name: "BuildRelayCore",
-            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")]
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
         ),
         // One folder per CI provider, each a BuildManager; the vendor ones share one HTTP layer (Shared/HTTP).
         .target(
@@ -55,6 +60,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         // The worker over Kafka: the engine's transport, restores from the state topic, the group member service.

@@ -26,19 +26,28 @@ public enum ProcessRunner {
     /// Runs a program to completion with `input` on standard input; returns its exit status and standard output.
     /// ``run(_:_:input:includeStandardError:)`` on a dispatch thread, so a test waiting for a program never holds
     /// one of Swift's few cooperative threads (which other tests' tasks need to make progress).
-    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil, includeStandardError: Bool = false) async throws -> (status: Int32, output: String) {
+    public static func run(
+        _ executable: String, _ arguments: [String], input: Data? = nil, includeStandardError: Bool = false, environment: [String: String] = [:]
+    ) async throws -> (status: Int32, output: String) {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try run(executable, arguments, input: input, includeStandardError: includeStandardError) as (status: Int32, output: String) })
+                continuation.resume(with: Result {
+                    try run(executable, arguments, input: input, includeStandardError: includeStandardError, environment: environment) as (status: Int32, output: String)
+                })
             }
         }
     }
 
-    /// With `includeStandardError`, standard error is captured into the output too.
-    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil, includeStandardError: Bool = false) throws -> (status: Int32, output: String) {
+    /// With `includeStandardError`, standard error is captured into the output too. `environment` adds to (or
+    /// replaces) this process's variables for the program; tests never `setenv`, since processes are started from
+    /// other threads meanwhile.
+    public static func run(
+        _ executable: String, _ arguments: [String], input: Data? = nil, includeStandardError: Bool = false, environment: [String: String] = [:]
+    ) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = includeStandardError ? output : FileHandle.nullDevice

@@ -41,9 +41,7 @@ struct CommandLineTests {
         defer { try? FileManager.default.removeItem(at: file) }
         let secrets = ["KAFKA_SASL_PASSWORD": "kafka-pw-41", "BUILDKITE_TOKEN": "bk-tok-42", "JENKINS_USER": "jenkins-user-43",
                        "JENKINS_TOKEN": "jk-tok-44", "GITHUB_TOKEN": "gh-tok-45"]
-        for (name, value) in secrets { setenv(name, value, 1) }
-        defer { for name in secrets.keys { unsetenv(name) } }
-        let (status, output) = try await ProcessRunner.run(executable, ["config", "check", "--config", file.path], includeStandardError: true)
+        let (status, output) = try await ProcessRunner.run(executable, ["config", "check", "--config", file.path], includeStandardError: true, environment: secrets)
         #expect(status == 0, "\(output)")
         for (name, value) in secrets {
             #expect(!output.contains(value), "\(name)'s value in: \(output)")

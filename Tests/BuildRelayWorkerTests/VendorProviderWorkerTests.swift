@@ -23,8 +23,14 @@ struct VendorProviderWorkerTests {
             let worker = try harness.startWorker(harness.configuration(queues: [queue]))
             try await worker.waitUntilReady()
 
-            try await harness.trigger("bk-ok", queue: "bk", metadata: ["author": "kim"])
+            let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            try await harness.trigger("bk-ok", queue: "bk", metadata: ["author": "kim"], traceparent: traceparent)
             let events = try await reader.waitForTerminal("bk-ok")
+            // The command's trace is carried on every event and continued into every call to Buildkite.
+            #expect(events.allSatisfy { $0.headers.first { $0.name == "traceparent" }?.value == Array(traceparent.utf8) })
+            let sent = server.requests.compactMap { $0.headers["traceparent"] }
+            #expect(sent.count == server.requests.count)
+            #expect(sent.allSatisfy { $0.hasPrefix("00-4bf92f3577b34da6a3ce929d0e0e4736-") && !$0.contains("00f067aa0ba902b7") })
             #expect(events.map(\.status) == ["accepted", "running", "succeeded"])
             #expect(events.map(\.sequence) == [1, 2, 3])
             #expect(events.first?.buildID == "1")

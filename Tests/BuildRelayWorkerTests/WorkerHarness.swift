@@ -75,8 +75,8 @@ final class WorkerHarness: Sendable {
         _ = try await (largeRecords ? largeRecordProducer : producer).send(KafkaProducerRecord(topic: topics.commands, key: key, value: value, headers: headers))
     }
 
-    func send(json: String, key: String) async throws {
-        try await send(raw: Array(json.utf8), key: Array(key.utf8))
+    func send(json: String, key: String, headers: [KafkaHeader] = []) async throws {
+        try await send(raw: Array(json.utf8), key: Array(key.utf8), headers: headers)
     }
 
     /// Sends many triggers without waiting for each acknowledgement.
@@ -88,9 +88,11 @@ final class WorkerHarness: Sendable {
         try await producer.flush(timeout: .seconds(30))
     }
 
-    func trigger(_ requestID: String, queue: String = "sim", metadata: [String: String] = [:]) async throws {
+    func trigger(_ requestID: String, queue: String = "sim", metadata: [String: String] = [:], traceparent: String? = nil) async throws {
         let metadataJSON = metadata.isEmpty ? "" : ",\"metadata\":{" + metadata.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",") + "}"
-        try await send(json: #"{"type":"trigger","requestId":"\#(requestID)","queue":"\#(queue)","changes":[{"uris":["github://acme/api/pull/1/abc"],"action":"validate"}]\#(metadataJSON)}"#, key: requestID)
+        try await send(
+            json: #"{"type":"trigger","requestId":"\#(requestID)","queue":"\#(queue)","changes":[{"uris":["github://acme/api/pull/1/abc"],"action":"validate"}]\#(metadataJSON)}"#,
+            key: requestID, headers: traceparent.map { [KafkaHeader(name: "traceparent", string: $0)] } ?? [])
     }
 
     func cancel(_ requestID: String) async throws {

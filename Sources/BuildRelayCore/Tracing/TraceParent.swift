@@ -36,6 +36,13 @@ public enum TraceParent {
         }
     }
 
+    /// The same trace as `parent` (a valid `traceparent`) with a new parent id: what a call made on the build's
+    /// behalf sends on, so the callee's spans join the caller's trace.
+    public static func child(of parent: String) -> String {
+        let fresh = random()
+        return String(parent.prefix(36)) + String(fresh.dropFirst(36).prefix(16)) + String(parent.suffix(3))
+    }
+
     private static let seed = UInt64.random(in: .min ... .max)
     private static let counter = Atomic<UInt64>(0)
 

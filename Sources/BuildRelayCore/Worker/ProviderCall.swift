@@ -18,4 +18,6 @@ struct ProviderCall: Sendable {
     var build: BuildReference
     var queue: BuildQueue
     var operation: Operation
+    /// The build's trace context, continued into the call.
+    var traceparent: String
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import Tracing
 
 /// The worker: applies commands to builds through their queues' ``BuildManager``s, tracks every build to its
 /// terminal status, and records and publishes each transition through a ``WorkerTransport``.
@@ -334,25 +335,38 @@ public final class WorkerEngine: Sendable {
         }
     }
 
-    /// Makes one provider call: times it for the metrics and logs its failure.
-    private func perform<Value>(_ call: ProviderCall, _ body: () async throws -> Value) async -> Result<Value, any Error> {
+    /// Makes one provider call in a span (swift-distributed-tracing) whose context carries the build's
+    /// `traceparent` (``ServiceContext/buildTraceParent``); times it for the metrics and logs its failure.
+    private func perform<Value: Sendable>(_ call: ProviderCall, _ body: @Sendable () async throws -> Value) async -> Result<Value, any Error> {
+        var context = ServiceContext.current ?? .topLevel
+        context.buildTraceParent = call.traceparent
         let started = ContinuousClock.now
-        let result: Result<Value, any Error>
-        do {
-            result = .success(try await body())
-        } catch {
-            log("\(call.operation.name) failed", error, call)
-            result = .failure(error)
+        let result = await withSpan("buildrelay.\(call.operation.name)", context: context, ofKind: .client) { span -> Result<Value, any Error> in
+            span.attributes["buildrelay.request_id"] = call.build.requestID.rawValue
+            span.attributes["buildrelay.queue"] = call.queue.name
+            span.attributes["buildrelay.provider"] = call.queue.provider
+            do {
+                return .success(try await body())
+            } catch {
+                span.recordError(error)
+                return .failure(error)
+            }
         }
+        if case .failure(let error) = result { log("\(call.operation.name) failed", error, call) }
         metrics.recordCall(call, duration: ContinuousClock.now - started, failed: (try? result.get()) == nil)
         return result
     }
 
     private func log(_ message: Logger.Message, _ error: any Error, _ call: ProviderCall) {
-        logger.warning(message, metadata: [
+        var metadata: Logger.Metadata = [
             "requestId": "\(call.build.requestID)", "queue": "\(call.queue.name)", "provider": "\(call.queue.provider)",
             "error": "\(BuildErrorClassifier.classify(error))",
-        ])
+        ]
+        switch call.operation {
+        case .status(let build), .cancel(let build): metadata["buildId"] = "\(build)"
+        case .trigger: break
+        }
+        logger.warning(message, metadata: metadata)
     }
 
     private func shutDownQueues() {

@@ -133,7 +133,7 @@ struct WorkerEngineState {
         buildsInFlight += 1
         build.activity = .triggering(trigger, offset: offset, attempt: 1, firstFailure: nil)
         table.busy += 1
-        effects.append(.call(ProviderCall(build: BuildReference(partition: table.partition, epoch: table.epoch, requestID: trigger.requestID), queue: queue, operation: .trigger(trigger))))
+        effects.append(.call(ProviderCall(build: BuildReference(partition: table.partition, epoch: table.epoch, requestID: trigger.requestID), queue: queue, operation: .trigger(trigger), traceparent: build.record.traceparent)))
     }
 
     // MARK: Provider results
@@ -290,18 +290,18 @@ struct WorkerEngineState {
                 return
             }
             build.pollInFlight = true
-            effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .status(buildID))))
+            effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .status(buildID), traceparent: build.record.traceparent)))
         case .retryTrigger(let reference):
             guard let (table, build) = current(reference, finishingCall: false) else { return }
             guard case .triggering(let trigger, _, _, _) = build.activity, let queue = queues[trigger.queue] else { return }
             if table.revoking { return }
             table.busy += 1
-            effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .trigger(trigger))))
+            effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .trigger(trigger), traceparent: build.record.traceparent)))
         case .retryCancel(let reference):
             guard let (table, build) = current(reference, finishingCall: false) else { return }
             guard case .cancelling = build.activity, let buildID = build.record.buildID, let queue = queues[build.record.queue], !table.revoking else { return }
             table.busy += 1
-            effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .cancel(buildID))))
+            effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .cancel(buildID), traceparent: build.record.traceparent)))
         case .forget(let reference):
             guard let table = partitions[reference.partition], table.epoch == reference.epoch, !table.revoking,
                   let build = table.builds[reference.requestID], build.isIdle, build.waiting.isEmpty,
@@ -469,7 +469,7 @@ struct WorkerEngineState {
         }
         build.activity = .cancelling(attempt: 1, firstFailure: nil)
         table.busy += 1
-        effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .cancel(buildID))))
+        effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .cancel(buildID), traceparent: build.record.traceparent)))
     }
 
     private func schedulePoll(_ reference: BuildReference, _ build: TrackedBuild, after delay: Duration, effects: inout Effects) {

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Tracing
 
 /// The HTTP plumbing every vendor provider shares: one connection pool per manager, timeouts, the queue's request
 /// budget and the vendor's rate-limit answers, retries of what is safe to retry, and errors classified for the
@@ -135,6 +136,11 @@ final class VendorHTTPClient: Sendable {
         outgoing.headers.add(name: "User-Agent", value: "buildrelay")
         outgoing.headers.add(name: "Accept", value: "application/json")
         for header in settings.headers + request.headers { outgoing.headers.add(name: header.name, value: header.value) }
+        // The build's trace goes on to the vendor. A bootstrapped tracer makes AsyncHTTPClient inject its own span's
+        // context instead.
+        if InstrumentationSystem.tracer is NoOpTracer, let parent = ServiceContext.current?.buildTraceParent, TraceParent.isValid(parent) {
+            outgoing.headers.replaceOrAdd(name: "traceparent", value: TraceParent.child(of: parent))
+        }
         switch request.body {
         case .json(let bytes)?:
             outgoing.headers.add(name: "Content-Type", value: "application/json")
