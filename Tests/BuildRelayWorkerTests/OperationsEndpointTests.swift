@@ -58,6 +58,22 @@ struct OperationsEndpointTests {
         await reader.close()
     }
 
+    @Test("a standby worker (one partition, two workers) is ready too, owning nothing")
+    func standbyWorkerIsReady() async throws {
+        let harness = try WorkerHarness(partitions: 1)
+        let first = try harness.startWorker()
+        try await first.waitUntilReady()
+        let second = try harness.startWorker()
+        try await second.waitUntilReady()
+        try await waitUntil("one worker owns the partition", seconds: 30) {
+            (first.worker.engine.ownedPartitions + second.worker.engine.ownedPartitions) == [0]
+                && first.worker.isReady && second.worker.isReady
+        }
+        #expect(Set([first.worker.engine.ownedPartitions, second.worker.engine.ownedPartitions]) == [[], [0]])
+        await second.stop()
+        await first.stop()
+    }
+
     /// The sample's value (0 when absent).
     func value(of sample: String, in text: String) -> Double {
         text.split(separator: "\n").first { $0.hasPrefix(sample + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
