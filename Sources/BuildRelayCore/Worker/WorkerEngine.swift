@@ -342,9 +342,11 @@ public final class WorkerEngine: Sendable {
         context.buildTraceParent = call.traceparent
         let started = ContinuousClock.now
         let result = await withSpan("buildrelay.\(call.operation.name)", context: context, ofKind: .client) { span -> Result<Value, any Error> in
-            span.attributes["buildrelay.request_id"] = call.build.requestID.rawValue
-            span.attributes["buildrelay.queue"] = call.queue.name
-            span.attributes["buildrelay.provider"] = call.queue.provider
+            if span.isRecording {
+                span.attributes["buildrelay.request_id"] = call.build.requestID.rawValue
+                span.attributes["buildrelay.queue"] = call.queue.name
+                span.attributes["buildrelay.provider"] = call.queue.provider
+            }
             do {
                 return .success(try await body())
             } catch {
