@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Locates and runs helper programs (kcat, the built `buildrelay` executable) for interop tests.
 public enum ProcessRunner {
@@ -22,6 +23,8 @@ public enum ProcessRunner {
         }
         return nil
     }
+
+    private static let spawning = Mutex(())
 
     /// Runs a program to completion with `input` on standard input; returns its exit status and standard output.
     /// ``run(_:_:input:includeStandardError:)`` on a dispatch thread, so a test waiting for a program never holds
@@ -53,7 +56,9 @@ public enum ProcessRunner {
         process.standardError = includeStandardError ? output : FileHandle.nullDevice
         let inputPipe = Pipe()
         process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
-        try process.run()
+        // swift-corelibs-foundation's Process.run() crashed (in memcpy) when a dozen tests started programs at
+        // once: starts are serialised; the programs still run in parallel.
+        try spawning.withLock { _ in try process.run() }
         if let input {
             inputPipe.fileHandleForWriting.write(input)
             try inputPipe.fileHandleForWriting.close()
