@@ -41,24 +41,8 @@ struct InteropTests {
     @Test("`buildrelay broker` prints only the bootstrap list first, serves kcat, and exits 0 on SIGTERM")
     func brokerCommandServesKcat() async throws {
         let executable = try #require(ProcessRunner.buildrelay, "the buildrelay executable is built by `swift build --build-tests`")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["broker", "--brokers", "2", "--topic", "interop:3"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-
-        let firstLine = try await withDeadline(30, "bootstrap line") {
-            var bytes: [UInt8] = []
-            while true {
-                let byte = try output.fileHandleForReading.read(upToCount: 1) ?? Data()
-                if byte.isEmpty || byte.first == UInt8(ascii: "\n") { break }
-                bytes.append(contentsOf: byte)
-            }
-            return String(decoding: bytes, as: UTF8.self)
-        }
+        let broker = try ChildProcess(executable, ["broker", "--brokers", "2", "--topic", "interop:3"], output: .pipe)
+        let firstLine = try await withDeadline(30, "bootstrap line") { broker.readLine() ?? "" }
         let entries = firstLine.split(separator: ",")
         #expect(entries.count == 2)
         #expect(entries.allSatisfy { $0.hasPrefix("127.0.0.1:") && Int($0.dropFirst("127.0.0.1:".count)) != nil })
@@ -76,10 +60,8 @@ struct InteropTests {
         let echoed = try await ProcessRunner.run(kcat, ["-C", "-b", firstLine, "-t", "interop", "-p", "1", "-o", "beginning", "-e", "-q"])
         #expect(echoed.output == "ping\n")
 
-        process.terminate()  // SIGTERM
-        try await withDeadline(30, "broker exit") { process.waitUntilExit() }
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 0)
+        broker.kill(SIGTERM)
+        #expect(try await withDeadline(30, "broker exit") { broker.waitForExit() } == 0)
     }
 }
 

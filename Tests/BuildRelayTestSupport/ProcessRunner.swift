@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Locates and runs helper programs (kcat, the built `buildrelay` executable) for interop tests.
 public enum ProcessRunner {
@@ -24,8 +23,6 @@ public enum ProcessRunner {
         return nil
     }
 
-    private static let spawning = Mutex(())
-
     /// Runs a program to completion with `input` on standard input; returns its exit status and standard output.
     /// ``run(_:_:input:includeStandardError:)`` on a dispatch thread, so a test waiting for a program never holds
     /// one of Swift's few cooperative threads (which other tests' tasks need to make progress).
@@ -42,29 +39,16 @@ public enum ProcessRunner {
     }
 
     /// With `includeStandardError`, standard error is captured into the output too. `environment` adds to (or
-    /// replaces) this process's variables for the program; tests never `setenv`, since processes are started from
+    /// replaces) this process's variables for the program; tests never `setenv`, since programs are started from
     /// other threads meanwhile.
     public static func run(
         _ executable: String, _ arguments: [String], input: Data? = nil, includeStandardError: Bool = false, environment: [String: String] = [:]
     ) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = includeStandardError ? output : FileHandle.nullDevice
-        let inputPipe = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
-        // swift-corelibs-foundation's Process.run() crashed (in memcpy) when a dozen tests started programs at
-        // once: starts are serialised; the programs still run in parallel.
-        try spawning.withLock { _ in try process.run() }
-        if let input {
-            inputPipe.fileHandleForWriting.write(input)
-            try inputPipe.fileHandleForWriting.close()
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let child = try ChildProcess(
+            executable, arguments, environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            input: input != nil, output: .pipe, errorToOutput: includeStandardError)
+        if let input { child.writeInput(Array(input)) }
+        let output = child.readOutput()
+        return (child.waitForExit(), String(decoding: output, as: UTF8.self))
     }
 }

@@ -15,22 +15,11 @@ public enum PythonJSONSchema {
     }
 
     private static func run(_ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        process.currentDirectoryURL = repositoryRoot
-        let output = Pipe()
-        let inputPipe = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
-        try process.run()
-        if let input {
-            inputPipe.fileHandleForWriting.write(Data(input.utf8))
-            try inputPipe.fileHandleForWriting.close()
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let child = try ChildProcess(
+            "/usr/bin/env", ["python3"] + arguments, directory: repositoryRoot.path, input: input != nil, output: .pipe, errorToOutput: true)
+        if let input { child.writeInput(Array(input.utf8)) }
+        let output = child.readOutput()
+        return (child.waitForExit(), String(decoding: output, as: UTF8.self))
     }
+
 }

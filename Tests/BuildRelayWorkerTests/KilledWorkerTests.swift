@@ -95,32 +95,23 @@ struct KilledWorkerTests {
 
 /// A `buildrelay worker` child process with its output in a file.
 final class WorkerProcess: Sendable {
-    private let process: Process
+    private let child: ChildProcess
     private let logURL: URL
 
     init(executable: String, configuration: String, log: URL) throws {
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["worker", "--config", configuration]
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        self.process = process
-        self.logURL = log
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        child = try ChildProcess(executable, ["worker", "--config", configuration], output: .file(log.path), errorToOutput: true)
+        logURL = log
     }
 
-    deinit { if process.isRunning { process.terminate() } }
-
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
-    func kill(_ signal: Int32) { _ = Foundation.kill(process.processIdentifier, signal) }
+    func kill(_ signal: Int32) { child.kill(signal) }
 
     func waitForExit(seconds: Double) async -> Int32? {
         let deadline = ContinuousClock.now + .seconds(seconds)
-        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-        return process.isRunning ? nil : process.terminationStatus
+        while child.exitStatusIfExited == nil, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        return child.exitStatusIfExited
     }
 }

@@ -1,6 +1,7 @@
 import BuildRelayCore
 import BuildRelayTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// How the worker classifies and retries provider failures, and when it gives up on a build.
@@ -137,22 +138,30 @@ struct BackpressureTests {
     }
 
     @Test func tooManyWaitingTriggersPauseThePartitionsUntilTheyDrain() async throws {
+        // Builds run until the test lets them finish, so the pause cannot be missed on a loaded machine.
+        let finish = Atomic<Bool>(false)
+        let manager = ScriptedBuildManager(status: { _, _ in finish.load(ordering: .relaxed) ? .succeeded : .running })
         let harness = try WorkerHarness(partitions: 2)
         let reader = try harness.startReader()
-        let worker = try harness.startWorker(harness.configuration { settings in
+        let queue = BuildQueue(name: "gated", provider: "scripted", manager: manager, pollIntervals: WorkerHarness.fastPolling)
+        let worker = try harness.startWorker(harness.configuration(queues: [queue]) { settings in
             settings.maxInFlightBuilds = 2
             settings.maxHeldTriggers = 1
         })
         try await worker.waitUntilReady()
         let ids = (0..<4).map { "req-slot-\($0)" }
-        for id in ids { try await harness.trigger(id, queue: "sim") }
+        for id in ids { try await harness.trigger(id, queue: "gated") }
         try await waitUntil("two builds run, two wait, and the partitions pause") {
-            Set(reader.all.map(\.requestID)).count == 2 && worker.worker.engine.isPaused
+            worker.worker.engine.buildsInFlight == 2 && worker.worker.engine.isPaused
         }
+        try await waitUntil("the two running builds were triggered") { Set(manager.calls.triggers).count == 2 }
+        #expect(worker.worker.engine.isPaused)
+        finish.store(true, ordering: .relaxed)
         for id in ids { try await reader.waitForTerminal(id) }
         #expect(!worker.worker.engine.isPaused)
         #expect(reader.all.filter { $0.status == "succeeded" }.count == 4)
         await worker.stop()
         await reader.close()
     }
+
 }

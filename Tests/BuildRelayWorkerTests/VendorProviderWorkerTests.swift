@@ -114,8 +114,9 @@ struct VendorProviderWorkerTests {
 
     @Test("no vendor token appears in any log line (trace level), event or state record, even when the vendors echo them in errors")
     func tokensNeverLeak() async throws {
-        let handler = InMemoryLogHandler()
-        var logger = Logger(label: "leak-check") { _ in handler }
+        var handler = InMemoryLogHandler()
+        handler.metadataProvider = .providerCall
+        var logger = Logger(label: "leak-check") { [handler] _ in handler }
         logger.logLevel = .trace
         let buildkite = FakeBuildkite()
         let jenkins = FakeJenkins()
@@ -149,6 +150,11 @@ struct VendorProviderWorkerTests {
                     let state = try await harness.stateRecords().map { String(decoding: $0.value ?? [], as: UTF8.self) }
                     let lines = handler.entries.map { "\($0.level) \($0.message) \($0.metadata)" }
                     #expect(lines.contains { $0.contains("provider request") })
+                    // Every line a provider logs during a call names the build it is for.
+                    let requestLines = handler.entries.filter { $0.message.description.hasPrefix("provider request") }
+                    #expect(!requestLines.isEmpty)
+                    #expect(requestLines.allSatisfy { $0.metadata["requestId"] != nil && $0.metadata["queue"] != nil && $0.metadata["provider"] != nil })
+                    #expect(requestLines.contains { $0.metadata["buildId"] != nil })
                     #expect(lines.contains { $0.contains("[redacted]") })  // the vendors' echoes reached errors, redacted
                     for text in lines + published + state {
                         for token in tokens { #expect(!text.contains(token), "a token in: \(text)") }

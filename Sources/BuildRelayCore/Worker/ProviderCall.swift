@@ -5,6 +5,14 @@ struct ProviderCall: Sendable {
         case status(BuildID)
         case cancel(BuildID)
 
+        /// The build the call is about; `nil` for a trigger.
+        var buildID: BuildID? {
+            switch self {
+            case .trigger: nil
+            case .status(let build), .cancel(let build): build
+            }
+        }
+
         /// `trigger`, `status` or `cancel`, for logs and metrics.
         var name: String {
             switch self {

@@ -335,11 +335,14 @@ public final class WorkerEngine: Sendable {
         }
     }
 
-    /// Makes one provider call in a span (swift-distributed-tracing) whose context carries the build's
-    /// `traceparent` (``ServiceContext/buildTraceParent``); times it for the metrics and logs its failure.
+    /// Makes one provider call in a span (swift-distributed-tracing) whose context says which build it is for
+    /// (``ProviderCallContext``: its trace, and the ids every log line during the call carries); times it for the
+    /// metrics and logs its failure.
     private func perform<Value: Sendable>(_ call: ProviderCall, _ body: @Sendable () async throws -> Value) async -> Result<Value, any Error> {
         var context = ServiceContext.current ?? .topLevel
-        context.buildTraceParent = call.traceparent
+        context.providerCall = ProviderCallContext(
+            requestID: call.build.requestID, queue: call.queue.name, provider: call.queue.provider, buildID: call.operation.buildID,
+            traceparent: call.traceparent)
         let started = ContinuousClock.now
         let result = await withSpan("buildrelay.\(call.operation.name)", context: context, ofKind: .client) { span -> Result<Value, any Error> in
             if span.isRecording {
@@ -364,10 +367,7 @@ public final class WorkerEngine: Sendable {
             "requestId": "\(call.build.requestID)", "queue": "\(call.queue.name)", "provider": "\(call.queue.provider)",
             "error": "\(BuildErrorClassifier.classify(error))",
         ]
-        switch call.operation {
-        case .status(let build), .cancel(let build): metadata["buildId"] = "\(build)"
-        case .trigger: break
-        }
+        if let build = call.operation.buildID { metadata["buildId"] = "\(build)" }
         logger.warning(message, metadata: metadata)
     }
 
