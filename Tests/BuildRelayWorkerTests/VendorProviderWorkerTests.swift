@@ -1,3 +1,4 @@
+import BuildRelayApp
 import BuildRelayCore
 import BuildRelayProviders
 import BuildRelayTestSupport
@@ -112,8 +113,9 @@ struct VendorProviderWorkerTests {
         }
     }
 
-    @Test("no vendor token appears in any log line (trace level), event or state record, even when the vendors echo them in errors")
+    @Test("no vendor token appears in any log line (trace level), event, state record or metric, even when the vendors echo them in errors")
     func tokensNeverLeak() async throws {
+        let registry = PrometheusMetrics.bootstrap()  // before the worker, so its metrics reach the registry
         var handler = InMemoryLogHandler()
         handler.metadataProvider = .providerCall
         var logger = Logger(label: "leak-check") { [handler] _ in handler }
@@ -156,7 +158,9 @@ struct VendorProviderWorkerTests {
                     #expect(requestLines.allSatisfy { $0.metadata["requestId"] != nil && $0.metadata["queue"] != nil && $0.metadata["provider"] != nil })
                     #expect(requestLines.contains { $0.metadata["buildId"] != nil })
                     #expect(lines.contains { $0.contains("[redacted]") })  // the vendors' echoes reached errors, redacted
-                    for text in lines + published + state {
+                    let metrics = registry.emitToString()
+                    #expect(metrics.contains(#"provider="github-actions""#))
+                    for text in lines + published + state + [metrics] {
                         for token in tokens { #expect(!text.contains(token), "a token in: \(text)") }
                     }
                     await reader.close()
