@@ -26,6 +26,11 @@ public final class BuildkiteBuildManager: BuildManager {
 
     private var buildsPath: [String] { ["organizations", configuration.organization, "pipelines", configuration.pipeline, "builds"] }
 
+    /// What a 404 on the pipeline's builds means.
+    private var pipelineNotFound: String {
+        "no pipeline \(configuration.organization)/\(configuration.pipeline); check the queue's buildkite.organization and buildkite.pipeline"
+    }
+
     public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
         try closed.checkOpen()
         if let existing = try await build(for: requestID) { return (BuildID(String(existing.number)), existing.status) }
@@ -37,7 +42,7 @@ public final class BuildkiteBuildManager: BuildManager {
         let request = VendorRequest(.POST, buildsPath, body: .json(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))))
         let response = try await http.send(request)
         guard response.status == 201 || response.status == 200 else {
-            throw http.failure(response, for: request, notFound: "no pipeline \(configuration.organization)/\(configuration.pipeline); check the queue's buildkite.organization and buildkite.pipeline")
+            throw http.failure(response, for: request, notFound: pipelineNotFound)
         }
         let created = try http.decode(BuildkiteBuild.self, from: response, for: request)
         return (BuildID(String(created.number)), created.status)
@@ -74,7 +79,7 @@ public final class BuildkiteBuildManager: BuildManager {
         let request = VendorRequest(.GET, buildsPath, query: [("meta_data[buildrelay_request_id]", requestID.rawValue), ("exclude_jobs", "true")])
         let response = try await http.send(request)
         guard response.isSuccess else {
-            throw http.failure(response, for: request, notFound: "no pipeline \(configuration.organization)/\(configuration.pipeline); check the queue's buildkite.organization and buildkite.pipeline")
+            throw http.failure(response, for: request, notFound: pipelineNotFound)
         }
         return try http.decode([BuildkiteBuild].self, from: response, for: request).max { $0.number < $1.number }
     }

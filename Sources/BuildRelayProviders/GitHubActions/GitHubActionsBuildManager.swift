@@ -39,6 +39,11 @@ public final class GitHubActionsBuildManager: BuildManager {
 
     private var workflowPath: [String] { configuration.repositoryPath + ["actions", "workflows", configuration.workflow] }
 
+    /// What a 404 on the workflow means.
+    private var workflowNotFound: String {
+        "no workflow \(configuration.workflow) in \(configuration.repository); check the queue's githubActions.repository and githubActions.workflow"
+    }
+
     public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
         try closed.checkOpen()
         let dispatchedAt = now()
@@ -53,7 +58,7 @@ public final class GitHubActionsBuildManager: BuildManager {
         let request = VendorRequest(.POST, workflowPath + ["dispatches"], body: .json(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))))
         let response = try await http.send(request)
         guard response.isSuccess else {
-            throw http.failure(response, for: request, notFound: "no workflow \(configuration.workflow) in \(configuration.repository); check the queue's githubActions.repository and githubActions.workflow")
+            throw http.failure(response, for: request, notFound: workflowNotFound)
         }
         return (BuildID("\(Self.dispatchPrefix)\(Int(dispatchedAt.timeIntervalSince1970))-\(requestID.rawValue)"), .accepted)
     }
@@ -130,7 +135,7 @@ public final class GitHubActionsBuildManager: BuildManager {
         ])
         let response = try await http.send(request)
         guard response.isSuccess else {
-            throw http.failure(response, for: request, notFound: "no workflow \(configuration.workflow) in \(configuration.repository); check the queue's githubActions.repository and githubActions.workflow")
+            throw http.failure(response, for: request, notFound: workflowNotFound)
         }
         return try http.decode(Page.self, from: response, for: request).workflowRuns.filter { $0.isFor(requestID) }.max { $0.id < $1.id }
     }

@@ -25,6 +25,9 @@ public final class JenkinsBuildManager: BuildManager {
 
     private static let prefix = "queue-"
 
+    /// What a 404 on the job means.
+    private var jobNotFound: String { "no job \(configuration.job); check the queue's jenkins.job (folders separated by /)" }
+
     public init(configuration: JenkinsConfiguration, logger: Logger) {
         self.configuration = configuration
         self.http = VendorHTTPClient(settings: .init(
@@ -39,7 +42,7 @@ public final class JenkinsBuildManager: BuildManager {
         let request = VendorRequest(.POST, configuration.jobPath + ["buildWithParameters"], body: .form(parameters))
         let response = try await post(request)
         guard response.status == 201 || response.status == 200 || response.status == 302 else {
-            throw http.failure(response, for: request, notFound: "no job \(configuration.job); check the queue's jenkins.job (folders separated by /)")
+            throw http.failure(response, for: request, notFound: jobNotFound)
         }
         guard let location = response.header("Location"), let item = Self.queueItemID(location) else {
             throw BuildError(code: .providerMalformedResponse, kind: .dependency, isRetryable: true,
@@ -123,7 +126,7 @@ public final class JenkinsBuildManager: BuildManager {
         }
         let request = VendorRequest(.GET, configuration.jobPath + ["api", "json"], query: [("tree", "builds[number,queueId]{0,200}")])
         let response = try await http.send(request)
-        guard response.isSuccess else { throw http.failure(response, for: request, notFound: "no job \(configuration.job); check the queue's jenkins.job") }
+        guard response.isSuccess else { throw http.failure(response, for: request, notFound: jobNotFound) }
         return try http.decode(Job.self, from: response, for: request).builds?.first { $0.queueId == item }?.number
     }
 

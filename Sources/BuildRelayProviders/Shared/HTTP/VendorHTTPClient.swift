@@ -30,6 +30,8 @@ final class VendorHTTPClient: Sendable {
     }
 
     let settings: Settings
+    /// The `Authorization` header, made once.
+    private let authorization: String
     private let client: HTTPClient
     private let budget: RequestBudget
     private let logger: Logger
@@ -38,6 +40,7 @@ final class VendorHTTPClient: Sendable {
         var settings = settings
         while settings.baseURL.hasSuffix("/") { settings.baseURL.removeLast() }
         self.settings = settings
+        self.authorization = settings.credentials.authorization
         self.budget = RequestBudget(requestsPerMinute: settings.requestsPerMinute)
         self.logger = logger
         var configuration = HTTPClient.Configuration(
@@ -132,7 +135,7 @@ final class VendorHTTPClient: Sendable {
     private func execute(_ request: VendorRequest) async throws -> VendorResponse {
         var outgoing = HTTPClientRequest(url: request.url(base: settings.baseURL))
         outgoing.method = request.method
-        outgoing.headers.add(name: "Authorization", value: settings.credentials.authorization)
+        outgoing.headers.add(name: "Authorization", value: authorization)
         outgoing.headers.add(name: "User-Agent", value: "buildrelay")
         outgoing.headers.add(name: "Accept", value: "application/json")
         for header in settings.headers + request.headers { outgoing.headers.add(name: header.name, value: header.value) }
