@@ -26,7 +26,9 @@ public final class Worker: Service, Sendable {
     /// `statistics.interval.ms` is set.
     static let statisticsInterval = "5000"
 
-    public init(configuration: WorkerConfiguration, logger: Logger) throws {
+    /// `now` gives milliseconds since the Unix epoch, for event times and `worker.maxBuildDuration` (the system
+    /// clock unless a test supplies one).
+    public init(configuration: WorkerConfiguration, logger: Logger, now: @escaping @Sendable () -> Int64 = WorkerEngine.systemNow) throws {
         self.configuration = configuration
         self.logger = logger
         let kafkaMetrics = KafkaMetrics(commandsTopic: configuration.topics.commands)
@@ -46,7 +48,7 @@ public final class Worker: Service, Sendable {
             stateReader: StateLogReader(topic: configuration.topics.state, client: configuration.kafka, logger: logger), logger: logger)
         self.producer = producer
         self.consumer = consumer
-        self.engine = WorkerEngine(settings: configuration.settings, queues: configuration.queues, transport: transport, logger: logger)
+        self.engine = WorkerEngine(settings: configuration.settings, queues: configuration.queues, transport: transport, logger: logger, now: now)
     }
 
     /// The worker joined its group and restored every partition it owns (possibly none).

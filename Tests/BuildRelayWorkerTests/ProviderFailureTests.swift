@@ -12,11 +12,14 @@ struct ProviderFailureTests {
 
     /// A worker whose only queue, `scripted`, is served by `manager`, with fast retries.
     func start(_ harness: WorkerHarness, _ manager: ScriptedBuildManager, settings: @escaping (inout WorkerSettings) -> Void = { _ in }) throws -> RunningWorker {
-        let queue = BuildQueue(name: "scripted", provider: "scripted", manager: manager, pollIntervals: PollIntervals(accepted: .milliseconds(50), running: .milliseconds(50)))
-        return try harness.startWorker(harness.configuration(queues: [queue]) { worker in
+        try harness.startWorker(harness.configuration(queues: [Self.scriptedQueue(manager)]) { worker in
             worker.retry = RetryPolicy(maxAttempts: 3, maxElapsed: .seconds(30), initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(100))
             settings(&worker)
         })
+    }
+
+    static func scriptedQueue(_ manager: ScriptedBuildManager) -> BuildQueue {
+        BuildQueue(name: "scripted", provider: "scripted", manager: manager, pollIntervals: PollIntervals(accepted: .milliseconds(50), running: .milliseconds(50)))
     }
 
     @Test func aRetryableTriggerFailureIsRetriedUntilItSucceeds() async throws {
@@ -79,10 +82,17 @@ struct ProviderFailureTests {
     }
 
     @Test func aBuildOverMaxBuildDurationIsCancelledAndFailsAsInfra() async throws {
-        let manager = ScriptedBuildManager(status: { _, _ in .running })
+        // The worker's clock jumps two hours once the provider has answered `running` twice: the build is over
+        // `maxBuildDuration` at the next poll, however slow the machine running the test is.
+        let skew = Atomic<Int64>(0)
+        let manager = ScriptedBuildManager(status: { _, call in
+            if call >= 2 { skew.store(2 * 3_600_000, ordering: .relaxed) }
+            return .running
+        })
         let harness = try WorkerHarness()
         let reader = try harness.startReader()
-        let worker = try start(harness, manager) { $0.maxBuildDuration = .milliseconds(800) }
+        let configuration = harness.configuration(queues: [Self.scriptedQueue(manager)]) { $0.maxBuildDuration = .seconds(3600) }
+        let worker = try harness.startWorker(configuration, now: { WorkerEngine.systemNow() + skew.load(ordering: .relaxed) })
         try await worker.waitUntilReady()
         try await harness.trigger("req-endless", queue: "scripted")
         let events = try await reader.waitForTerminal("req-endless")

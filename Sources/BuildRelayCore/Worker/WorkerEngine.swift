@@ -35,10 +35,13 @@ public final class WorkerEngine: Sendable {
     /// ``WorkerEngineState/isBackedUp`` as of the last update.
     private let backedUp = Atomic<Bool>(false)
 
+    /// Milliseconds since the Unix epoch, from the system clock.
+    public static let systemNow: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+
     /// `now` gives milliseconds since the Unix epoch (the system clock unless a test supplies one).
     public init(
         settings: WorkerSettings, queues: [BuildQueue], transport: any WorkerTransport, logger: Logger,
-        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        now: @escaping @Sendable () -> Int64 = WorkerEngine.systemNow
     ) {
         let queuesByName = Dictionary(queues.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         self.settings = settings
