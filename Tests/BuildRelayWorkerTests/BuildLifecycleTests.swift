@@ -123,20 +123,30 @@ struct BuildLifecycleTests {
 struct LocalBuildShutdownTests {
     @Test func gracefulShutdownLetsShortLocalBuildsFinishAndFailsLongOnes() async throws {
         let harness = try WorkerHarness(partitions: 1)
+        // The short build runs until the test opens its gate, a second into the shutdown: it is running when the
+        // shutdown starts and ends inside the shutdown timeout, however slow the machine is.
+        let gate = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("gate")).path
+        defer { try? FileManager.default.removeItem(atPath: gate) }
         let polling = PollIntervals(accepted: .milliseconds(100), running: .milliseconds(100))
         let queues = [
-            BuildQueue(name: "short", provider: "process", manager: ProcessBuildManager(configuration: .init(command: ["/bin/sh", "-c", "sleep 1"])),
+            BuildQueue(name: "short", provider: "process",
+                       manager: ProcessBuildManager(configuration: .init(command: ["/bin/sh", "-c", "while [ ! -e '\(gate)' ]; do sleep 0.05; done"])),
                        pollIntervals: polling, buildsAreLocal: true),
             BuildQueue(name: "long", provider: "process", manager: ProcessBuildManager(configuration: .init(command: ["/bin/sh", "-c", "sleep 60"], cancelGracePeriod: .milliseconds(200))),
                        pollIntervals: polling, buildsAreLocal: true),
         ]
         let reader = try harness.startReader()
-        let worker = try harness.startWorker(harness.configuration(queues: queues) { $0.shutdownTimeout = .seconds(3) })
+        let worker = try harness.startWorker(harness.configuration(queues: queues) { $0.shutdownTimeout = .seconds(8) })
         try await worker.waitUntilReady()
         try await harness.trigger("req-short", queue: "short")
         try await harness.trigger("req-long", queue: "long")
         try await waitUntil("both run") { reader.events(for: "req-short").count == 2 && reader.events(for: "req-long").count == 2 }
+        let opener = Task {
+            try await Task.sleep(for: .seconds(1))
+            FileManager.default.createFile(atPath: gate, contents: nil)
+        }
         let outcome = await worker.stop()
+        try await opener.value
         #expect(throws: Never.self) { try outcome.get() }
         let short = try await reader.waitForTerminal("req-short")
         let long = try await reader.waitForTerminal("req-long")
