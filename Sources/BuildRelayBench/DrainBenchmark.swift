@@ -5,7 +5,6 @@ import BuildRelayProviders
 import BuildRelayWorker
 import Foundation
 import Logging
-import ServiceLifecycle
 
 /// Pre-load N trigger commands for the `noop` queue, start one worker, and time until every command's terminal
 /// event is in the status topic; the same records through a raw `kcat -C | kcat -P` pipe on the same broker as the
@@ -28,7 +27,7 @@ struct DrainBenchmark: AsyncParsableCommand {
         logger.logLevel = .warning
         var topics: [String: Int] = [:]
         for round in 1...rounds {
-            for name in ["commands", "status", "state", "dlq", "pipe.in", "pipe.out"] { topics["drain.\(round).\(name)"] = partitions }
+            for topic in BenchWorker.topics("drain.\(round)") + ["drain.\(round).pipe.in", "drain.\(round).pipe.out"] { topics[topic] = partitions }
         }
         let broker = try BrokerProcess(topics: topics)
         defer { broker.stop() }
@@ -55,10 +54,7 @@ struct DrainBenchmark: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: bootstrap), logger: logger)
         for index in 0..<commands {
             let id = "drain-\(index)"
-            let value = CommandEncoder.encode(.trigger(TriggerCommand(
-                requestID: RequestID(rawValue: id)!, queue: "fast",
-                changes: [BuildChange(uris: ["github://acme/api/pull/\(index)/9fceb02d0ae598e95dc970b74767f19372d61af8"])],
-                metadata: ["author": "bench"])))
+            let value = BenchCommands.trigger(id, queue: "fast")
             for topic in topics {
                 try await producer.enqueue(KafkaProducerRecord(topic: topic, key: Array(id.utf8), value: value))
             }
@@ -72,53 +68,24 @@ struct DrainBenchmark: AsyncParsableCommand {
     /// the CPU time this process spent meanwhile per command (all its threads, librdkafka's included), which
     /// varies much less than the rate from run to run on a shared machine.
     private func drainWithWorker(_ bootstrap: String, prefix: String, logger: Logger) async throws -> (rate: Double, cpuMicroseconds: Double) {
-        var properties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
-        for entry in workerProperties {
-            guard let equals = entry.firstIndex(of: "=") else { continue }
-            properties[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
-        }
-        var configuration = WorkerConfiguration(
-            kafka: KafkaClientConfiguration(bootstrapServers: bootstrap, properties: properties),
-            queues: [BuildQueue(name: "fast", provider: "noop", manager: NoopBuildManager())])
-        configuration.topics.commands = "\(prefix).commands"
-        configuration.topics.status = "\(prefix).status"
-        configuration.topics.state = "\(prefix).state"
-        configuration.topics.deadLetter = "\(prefix).dlq"
-        configuration.settings.groupID = "\(prefix).group"
-        let worker = try Worker(configuration: configuration, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [worker], logger: logger))
-        let running = Task { try await group.run() }
-        while !worker.isReady { try await Task.sleep(for: .milliseconds(5)) }
+        let worker = try BenchWorker(
+            bootstrap: bootstrap, prefix: prefix, queues: [BuildQueue(name: "fast", provider: "noop", manager: NoopBuildManager())],
+            properties: KeyValue.parse(workerProperties), logger: logger)
+        try await worker.waitUntilReady()
         let start = ContinuousClock.now
-        let cpuStart = Self.processCPUTime()
+        let cpuStart = ProcessUsage.cpuTime()
         // The engine counts acknowledged events; asking the broker would load it (and the worker) while measuring.
-        while worker.engine.publishedEventCount < commands { try await Task.sleep(for: .milliseconds(1)) }
+        while worker.worker.engine.publishedEventCount < commands { try await Task.sleep(for: .milliseconds(1)) }
         let elapsed = ContinuousClock.now - start
-        let cpu = Self.processCPUTime() - cpuStart
-        try await waitForRecords(bootstrap, topic: configuration.topics.status, logger: logger)
-        await group.triggerGracefulShutdown()
-        try await running.value
+        let cpu = ProcessUsage.cpuTime() - cpuStart
+        try await waitForRecords(bootstrap, topic: "\(prefix).status", logger: logger)
+        try await worker.stop()
         return (Double(commands) / elapsed.seconds, cpu.seconds * 1_000_000 / Double(commands))
-    }
-
-    /// User and system CPU time of this process, all threads.
-    private static func processCPUTime() -> Duration {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func duration(_ time: timeval) -> Duration { .seconds(time.tv_sec) + .microseconds(time.tv_usec) }
-        return duration(usage.ru_utime) + duration(usage.ru_stime)
     }
 
     private func drainWithPipe(_ kcat: String, _ bootstrap: String, prefix: String, logger: Logger) async throws -> Double {
         let start = ContinuousClock.now
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "\"$0\" -C -b \"$1\" -t \"$2\" -o beginning -e -q -f '%k:%s\\n' | \"$0\" -P -b \"$1\" -t \"$3\" -K :",
-                             kcat, bootstrap, "\(prefix).pipe.in", "\(prefix).pipe.out"]
-        process.standardError = FileHandle.standardError
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("the kcat pipe exited \(process.terminationStatus)") }
+        try KcatPipe(kcat: kcat, bootstrap: bootstrap, from: "\(prefix).pipe.in", to: "\(prefix).pipe.out").waitUntilExit()
         try await waitForRecords(bootstrap, topic: "\(prefix).pipe.out", logger: logger)
         return Double(commands) / (ContinuousClock.now - start).seconds
     }

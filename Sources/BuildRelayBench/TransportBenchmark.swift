@@ -91,11 +91,8 @@ struct TransportBenchmark: AsyncParsableCommand {
 
     /// Reads every partition from the beginning (no group, like `kcat -C`) until all records arrived.
     private func consume(_ bootstrap: String, topic: String, logger: Logger) async throws {
-        let properties = Dictionary(consumerProperties.compactMap { entry -> (String, String)? in
-            guard let equals = entry.firstIndex(of: "=") else { return nil }
-            return (String(entry[..<equals]), String(entry[entry.index(after: equals)...]))
-        }, uniquingKeysWith: { $1 })
-        let consumer = try KafkaConsumer(configuration: .init(bootstrapServers: bootstrap, groupID: nil, properties: properties), logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: .init(bootstrapServers: bootstrap, groupID: nil, properties: KeyValue.parse(consumerProperties)), logger: logger)
         try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Int32(partitions)).map {
             (KafkaTopicPartition(topic: topic, partition: $0), KafkaOffset.beginning)
         }))

@@ -11,12 +11,18 @@ public enum ProcessRunner {
     public static var kcat: String? { which("kcat") }
 
     /// The `buildrelay` executable built next to this test bundle (`swift build --build-tests` builds it).
-    public static var buildrelay: String? {
+    public static var buildrelay: String? { builtExecutable("buildrelay") }
+
+    /// The `buildrelay-bench` executable built next to this test bundle.
+    public static var buildrelayBench: String? { builtExecutable("buildrelay-bench") }
+
+    /// The executable product `name` of this package, built next to this test bundle.
+    private static func builtExecutable(_ name: String) -> String? {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var directory = executable.deletingLastPathComponent()
         // The test binary may sit inside a bundle directory (…/debug/buildrelayPackageTests.xctest).
         for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("buildrelay").path
+            let candidate = directory.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             directory = directory.deletingLastPathComponent()
         }

@@ -26,15 +26,3 @@ struct DemoTests {
         #expect(lines.contains { $0.hasPrefix("dead-letter  key demo-bad") })
     }
 }
-
-/// Benchmarks never run in `make test`; this tiny run of the drain scenario keeps it from rotting.
-@Suite(.timeLimit(.minutes(2)))
-struct DrainBenchmarkSmokeTests {
-    @Test func theDrainBenchmarkRunsEndToEndAtATinySize() async throws {
-        let buildrelay = try #require(ProcessRunner.buildrelay)
-        let bench = URL(fileURLWithPath: buildrelay).deletingLastPathComponent().appendingPathComponent("buildrelay-bench").path
-        let result = try await ProcessRunner.run(bench, ["drain", "--commands", "300", "--partitions", "4", "--rounds", "1"])
-        #expect(result.status == 0)
-        #expect(result.output.contains("| drain |"))
-    }
-}

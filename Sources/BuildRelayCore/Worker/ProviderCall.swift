@@ -28,4 +28,6 @@ struct ProviderCall: Sendable {
     var operation: Operation
     /// The build's trace context, continued into the call.
     var traceparent: String
+    /// For a scheduled status poll, when it was due: how late the call starts is the poll lag.
+    var due: ContinuousClock.Instant? = nil
 }

@@ -34,22 +34,22 @@ final class TimerSchedule<Item: Sendable>: Sendable {
         }
     }
 
-    /// Delivers due items until ``stop()`` (or cancellation).
-    func run(deliver: (Item) -> Void) async {
-        var due: [Item] = []
+    /// Delivers due items, each with the instant it was due, until ``stop()`` (or cancellation).
+    func run(deliver: (Item, ContinuousClock.Instant) -> Void) async {
+        var due: [(Item, ContinuousClock.Instant)] = []
         while true {
             let now = ContinuousClock.now
             let wait: Duration? = state.withLock { state in
                 guard !state.stopped else { return nil }
                 while let first = state.heap.first, first.due <= now {
-                    due.append(first.item)
+                    due.append((first.item, first.due))
                     Self.removeFirst(&state.heap)
                 }
                 guard let first = state.heap.first else { return resolution }
                 return min(first.due - now, resolution)
             }
             guard let wait else { return }
-            for item in due { deliver(item) }
+            for (item, instant) in due { deliver(item, instant) }
             due.removeAll(keepingCapacity: true)
             do { try await Task.sleep(for: wait) } catch { return }
         }

@@ -73,7 +73,9 @@ public final class WorkerEngine: Sendable {
                 group.addTask { await self.serveCalls(from: self.statusCalls) }
             }
             group.addTask {
-                await self.timers.run { timer in self.update { state, effects in state.timerFired(timer, now: self.now(), effects: &effects) } }
+                await self.timers.run { timer, due in
+                    self.update { state, effects in state.timerFired(timer, due: due, now: self.now(), effects: &effects) }
+                }
             }
             group.addTask {
                 for await case let error? in self.stopSignal.stream { throw error }
@@ -321,6 +323,7 @@ public final class WorkerEngine: Sendable {
                 callsThisTurn = 0
                 await Task.yield()
             }
+            if let due = call.due { metrics.recordPollLag(ContinuousClock.now - due) }
             let manager = call.queue.manager
             switch call.operation {
             case .trigger(let trigger):

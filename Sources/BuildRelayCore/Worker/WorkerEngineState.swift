@@ -276,7 +276,8 @@ struct WorkerEngineState {
 
     // MARK: Timers
 
-    mutating func timerFired(_ timer: WorkerTimer, now: Int64, effects: inout Effects) {
+    /// `due` is when the timer was due (for the poll-lag metric); `now` is the wall clock, in ms since the Unix epoch.
+    mutating func timerFired(_ timer: WorkerTimer, due: ContinuousClock.Instant, now: Int64, effects: inout Effects) {
         switch timer {
         case .poll(let reference):
             guard let (table, build) = current(reference, finishingCall: false) else { return }
@@ -290,7 +291,7 @@ struct WorkerEngineState {
                 return
             }
             build.pollInFlight = true
-            effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .status(buildID), traceparent: build.record.traceparent)))
+            effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .status(buildID), traceparent: build.record.traceparent, due: due)))
         case .retryTrigger(let reference):
             guard let (table, build) = current(reference, finishingCall: false) else { return }
             guard case .triggering(let trigger, _, _, _) = build.activity, let queue = queues[trigger.queue] else { return }

@@ -23,6 +23,8 @@ struct WorkerMetrics: Sendable {
     let eventsPublished = Counter(label: "buildrelay_events_published_total")
     let deadLetters = Counter(label: "buildrelay_dead_letters_total")
     let buildsInFlight = Gauge(label: "buildrelay_builds_in_flight")
+    /// How late scheduled status polls start (timer and status-call queue together).
+    let pollLag = Metrics.Timer(label: "buildrelay_status_poll_lag_seconds", preferredDisplayUnit: .seconds)
     let transitions: [BuildStatus: Counter]
     let retries: [String: Counter]
     let calls: [String: [String: ProviderCallMetrics]]
@@ -39,10 +41,14 @@ struct WorkerMetrics: Sendable {
         }, uniquingKeysWith: { _, last in last })
     }
 
+    func recordPollLag(_ lag: Duration) {
+        pollLag.recordNanoseconds(lag.wholeNanoseconds)
+    }
+
     /// Records a provider call that took `duration`.
     func recordCall(_ call: ProviderCall, duration: Duration, failed: Bool) {
         guard let metrics = calls[call.queue.name]?[call.operation.name] else { return }
         (failed ? metrics.failed : metrics.succeeded).increment()
-        metrics.duration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        metrics.duration.recordNanoseconds(duration.wholeNanoseconds)
     }
 }
