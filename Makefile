@@ -1,13 +1,16 @@
 # BuildRelay: two commands from a fresh clone.
 #   make run    installs what is missing, builds, runs the embedded demo
 #   make test   installs what is missing, builds, runs every test
-#   make bench  release build, runs the benchmarks: transport, then drain (never part of `make test`)
+#   make bench  release build, runs the benchmarks (never part of `make test`; a tiny run of each is):
+#               BENCH="drain latency" picks scenarios, BENCH_ARGS adds options to each
+#   make chaos  release build, runs the fault-injection suite against worker processes (a short run is in `make test`)
 
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BENCH ?= transport drain latency fleet soak
 BENCH_ARGS ?=
 
-.PHONY: all deps build test run broker bench clean
+.PHONY: all deps build test run broker bench chaos clean
 
 all: build
 
@@ -39,8 +42,16 @@ broker: build
 
 bench: deps
 	$(SWIFT) build -c release  # both executables: the benchmark starts `buildrelay broker`
-	.build/release/buildrelay-bench transport $(BENCH_ARGS)
-	.build/release/buildrelay-bench drain
+	@for scenario in $(BENCH); do \
+		echo "== buildrelay-bench $$scenario $(BENCH_ARGS)"; \
+		.build/release/buildrelay-bench $$scenario $(BENCH_ARGS) || exit 1; \
+	done
+
+# Fault injection against real worker processes; prints the summary table, exits 1 if an invariant failed.
+# CHAOS_ARGS="--scenario killed-workers" picks scenarios; `make test` runs the --short variant.
+chaos: deps
+	$(SWIFT) build -c release
+	.build/release/buildrelay-chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf .build

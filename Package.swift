@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "buildrelay", targets: ["buildrelay"]),
         .executable(name: "buildrelay-bench", targets: ["BuildRelayBench"]),
+        .executable(name: "buildrelay-chaos", targets: ["BuildRelayChaos"]),
         .library(name: "BuildRelayKafka", targets: ["BuildRelayKafka"]),
         .library(name: "BuildRelayCore", targets: ["BuildRelayCore"]),
         .library(name: "BuildRelayProviders", targets: ["BuildRelayProviders"]),
@@ -119,6 +120,15 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        .executableTarget(
+            name: "BuildRelayChaos",
+            dependencies: [
+                "BuildRelayCore",
+                "BuildRelayKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Helpers shared by the test targets.
         .target(
             name: "BuildRelayTestSupport",
@@ -169,6 +179,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BuildRelayBenchTests",
+            dependencies: ["BuildRelayTestSupport"]
+        ),
+        .testTarget(
+            name: "BuildRelayChaosTests",
             dependencies: ["BuildRelayTestSupport"]
         ),
         .testTarget(

@@ -10,9 +10,10 @@ enum ProcessUsage {
         return duration(usage.ru_utime) + duration(usage.ru_stime)
     }
 
-    /// Resident set size in bytes (`/proc/self/statm`), or 0 where that file is missing.
-    static func residentBytes() -> Int {
-        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    /// Resident set size in bytes of this process, or of process `pid` (`/proc/…/statm`); 0 where that file is
+    /// missing.
+    static func residentBytes(pid: Int32? = nil) -> Int {
+        guard let statm = try? String(contentsOfFile: "/proc/\(pid.map(String.init) ?? "self")/statm", encoding: .utf8) else { return 0 }
         let fields = statm.split(separator: " ")
         guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))

@@ -1,13 +1,13 @@
 import ArgumentParser
 import BuildRelayCore
 import BuildRelayKafka
-import BuildRelayProviders
 import Foundation
 import Logging
 
 /// Triggers at a steady rate on `simulated` with short builds for a long time, request ids forgotten after a
-/// minute: the worker's resident memory, sampled as it runs, must stay flat after warm-up, and every trigger must
-/// get its terminal event. Reads the status topic as it goes (the embedded broker keeps 5 MiB per partition).
+/// minute: the resident memory of the worker (a `buildrelay worker` process of its own), sampled as it runs, must
+/// stay flat after warm-up, and every trigger must get its terminal event. Reads the status topic as it goes (the
+/// embedded broker keeps 5 MiB per partition).
 struct SoakBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soak", abstract: "Memory over a long steady load; every trigger's terminal event.")
@@ -24,15 +24,19 @@ struct SoakBenchmark: AsyncParsableCommand {
         let prefix = "soak"
         let broker = try BrokerProcess(topics: Dictionary(uniqueKeysWithValues: BenchWorker.topics(prefix).map { ($0, partitions) }))
         defer { broker.stop() }
-        let short = SimulatedBuildManager(configuration: .init(minimumDuration: .seconds(1), maximumDuration: .seconds(3), failureRate: 0.1))
-        let worker = try BenchWorker(
-            bootstrap: broker.bootstrapServers, prefix: prefix,
-            queues: [BuildQueue(name: "short", provider: "simulated", manager: short,
-                                pollIntervals: PollIntervals(accepted: .milliseconds(500), running: .milliseconds(500)))],
-            logger: logger
-        ) { settings in
-            settings.requestRetention = .seconds(60)
-        }
+        let worker = try WorkerChildProcess(yaml: """
+            kafka:
+              bootstrapServers: \(broker.bootstrapServers)
+              groupId: soak
+            topics: {commands: soak.commands, status: soak.status, state: soak.state, deadLetter: soak.dlq}
+            worker: {pollInterval: {accepted: 500ms, running: 500ms}, requestRetention: 1m}
+            logging: {level: info, format: text}
+            http: {port: 0}
+            queues:
+              short:
+                provider: simulated
+                simulated: {minDuration: 1s, maxDuration: 3s, failureRate: 0.1}
+            """)
         try await worker.waitUntilReady()
         let total = rate * seconds
         let outcomes = TerminalOutcomes(count: total)
@@ -40,15 +44,16 @@ struct SoakBenchmark: AsyncParsableCommand {
             outcomes.record(key: key, value: value)
         }
         let start = ContinuousClock.now
+        let workerPID = worker.pid
         let sampler = Task {
             var samples: [(seconds: Int, resident: Int)] = []
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(sampleSeconds))
                 let elapsed = Int((ContinuousClock.now - start).seconds.rounded())
-                let resident = ProcessUsage.residentBytes()
+                let resident = ProcessUsage.residentBytes(pid: workerPID)
                 samples.append((elapsed, resident))
                 let (terminal, _, events) = outcomes.snapshot
-                print(String(format: "t=%4ds RSS %.1f MB, %d events, %d requests terminal", elapsed, Double(resident) / 1_048_576, events, terminal))
+                print(String(format: "t=%4ds worker RSS %.1f MB, %d events, %d requests terminal", elapsed, Double(resident) / 1_048_576, events, terminal))
                 fflush(nil)
             }
             return samples
@@ -67,7 +72,7 @@ struct SoakBenchmark: AsyncParsableCommand {
         while outcomes.snapshot.distinct < total, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         let (terminal, repeated, events) = outcomes.snapshot
         await tail.stop()
-        try await worker.stop()
+        try worker.stop()
 
         let afterWarmUp = samples.first { $0.seconds >= warmUpSeconds } ?? samples.first
         let last = samples.last
@@ -75,7 +80,7 @@ struct SoakBenchmark: AsyncParsableCommand {
         print("")
         print(String(format: "soak: %d triggers/s on simulated builds of 1–3 s for %d s (load took %.0f s), requestRetention 1m, %d partitions",
                      rate, seconds, (loadEnded - start).seconds, partitions))
-        print("| triggers | terminal | lost terminal events | repeated terminal events | events | RSS at warm-up end (MB) | RSS at end (MB) | growth |")
+        print("| triggers | terminal | lost terminal events | repeated terminal events | events | worker RSS at warm-up end (MB) | at end (MB) | growth |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         print(String(format: "| %d | %d | %d | %d | %d | %.1f | %.1f | %.1f%% |", total, terminal, total - terminal, repeated, events,
                      Double(afterWarmUp?.resident ?? 0) / 1_048_576, Double(last?.resident ?? 0) / 1_048_576, growth))

@@ -13,11 +13,8 @@ public enum ProcessRunner {
     /// The `buildrelay` executable built next to this test bundle (`swift build --build-tests` builds it).
     public static var buildrelay: String? { builtExecutable("buildrelay") }
 
-    /// The `buildrelay-bench` executable built next to this test bundle.
-    public static var buildrelayBench: String? { builtExecutable("buildrelay-bench") }
-
     /// The executable product `name` of this package, built next to this test bundle.
-    private static func builtExecutable(_ name: String) -> String? {
+    public static func builtExecutable(_ name: String) -> String? {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var directory = executable.deletingLastPathComponent()
         // The test binary may sit inside a bundle directory (…/debug/buildrelayPackageTests.xctest).

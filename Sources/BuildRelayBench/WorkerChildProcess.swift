@@ -1,0 +1,46 @@
+import Foundation
+
+/// `buildrelay worker` as a child process with a generated configuration, so its memory is measured alone, as
+/// users run it.
+final class WorkerChildProcess {
+    private let process = Process()
+    private let log: URL
+    private let directory: URL
+
+    /// `yaml` is the configuration file's text.
+    init(yaml: String) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("buildrelay-bench-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let configuration = directory.appendingPathComponent("worker.yaml")
+        try yaml.write(to: configuration, atomically: true, encoding: .utf8)
+        log = directory.appendingPathComponent("worker.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let output = try FileHandle(forWritingTo: log)
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("buildrelay")
+        process.arguments = ["worker", "--config", configuration.path]
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        try output.close()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Waits until the worker logged that it restored its partitions.
+    func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !((try? String(contentsOf: log, encoding: .utf8))?.contains("partitions restored") ?? false) {
+            guard process.isRunning, ContinuousClock.now < deadline else { throw BenchFailure("the worker did not become ready; see \(log.path)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// SIGTERM, then waits for the exit; throws unless it exited 0.
+    func stop() throws {
+        process.terminate()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchFailure("the worker exited \(process.terminationStatus); see \(log.path)") }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
