@@ -17,6 +17,8 @@ struct SoakBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds after which memory must stay flat (growth is measured from then to the end).") var warmUpSeconds = 120
     @Option(help: "Seconds between memory samples.") var sampleSeconds = 10
     @Option(help: "Partitions per topic.") var partitions = 16
+    @Option(help: "A command that runs the worker, such as `heaptrack` (split at spaces; the worker's command line follows).")
+    var workerWrapper: String?
 
     func run() async throws {
         var logger = Logger(label: "bench")
@@ -36,7 +38,7 @@ struct SoakBenchmark: AsyncParsableCommand {
               short:
                 provider: simulated
                 simulated: {minDuration: 1s, maxDuration: 3s, failureRate: 0.1}
-            """)
+            """, wrapper: workerWrapper.map { $0.split(separator: " ").map(String.init) } ?? [])
         try await worker.waitUntilReady()
         let total = rate * seconds
         let outcomes = TerminalOutcomes(count: total)

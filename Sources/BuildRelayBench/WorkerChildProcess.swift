@@ -7,8 +7,9 @@ final class WorkerChildProcess {
     private let log: URL
     private let directory: URL
 
-    /// `yaml` is the configuration file's text.
-    init(yaml: String) throws {
+    /// `yaml` is the configuration file's text; `wrapper` runs the worker under a tool (`heaptrack`, `valgrind
+    /// --tool=massif`, …), whose process then is the one measured.
+    init(yaml: String, wrapper: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("buildrelay-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configuration = directory.appendingPathComponent("worker.yaml")
@@ -16,9 +17,11 @@ final class WorkerChildProcess {
         log = directory.appendingPathComponent("worker.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("buildrelay")
-        process.arguments = ["worker", "--config", configuration.path]
+        let buildrelay = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("buildrelay").path
+        let command = wrapper + [buildrelay, "worker", "--config", configuration.path]
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command
         process.standardOutput = output
         process.standardError = output
         try process.run()

@@ -30,6 +30,7 @@ struct WorkerCommand: AsyncParsableCommand {
             services.append(.init(service: OperationsEndpoint(port: configuration.httpPort, worker: worker, registry: registry, required: true, logger: logger)))
         }
         services.append(.init(service: worker))
+        services.append(.init(service: HeapTrimmer()))
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
