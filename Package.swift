@@ -125,6 +125,7 @@ let package = Package(
             dependencies: [
                 "BuildRelayCore",
                 "BuildRelayKafka",
+                "BuildRelayTestSupport",  // the fake CI servers, for the provider-faults scenario
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -21,7 +21,12 @@ final class ChaosEnvironment {
     private(set) var cancels: [String: Int64] = [:]
     private(set) var badSent: [BadCommands.Record] = []
 
-    init(name: String, brokers: Int, buildrelay: String, logger: Logger) throws {
+    /// `queues` is extra YAML under `queues:` (indented by two), `worker` extra YAML under `worker:` in flow style
+    /// (`, retry: {…}`), `environment` extra variables for the worker processes (credentials).
+    init(
+        name: String, brokers: Int, buildrelay: String, logger: Logger, queues: String = "", worker: String = "",
+        environment: [String: String] = [:]
+    ) throws {
         self.name = name
         cluster = try MockCluster(brokers: brokers, logger: logger)
         let topics = ["commands", "status", "state", "dlq"].map { "chaos.\(name).\($0)" }
@@ -36,23 +41,24 @@ final class ChaosEnvironment {
               groupId: chaos-\(name)
               properties: {session.timeout.ms: "6000", heartbeat.interval.ms: "500", fetch.wait.max.ms: "50"}
             topics: {commands: \(topics[0]), status: \(topics[1]), state: \(topics[2]), deadLetter: \(topics[3])}
-            worker: {pollInterval: {accepted: 300ms, running: 300ms}, shutdownTimeout: \(shutdownTimeout.components.seconds)s}
+            worker: {pollInterval: {accepted: 300ms, running: 300ms}, shutdownTimeout: \(shutdownTimeout.components.seconds)s\(worker)}
             logging: {level: info, format: text}
             http: {port: 0}
             queues:
               sim:
                 provider: simulated
                 simulated: {minDuration: 1s, maxDuration: 5s, failureRate: 0.1}
+            \(queues)
             """.write(to: configuration, atomically: true, encoding: .utf8)
-        pool = WorkerPool(executable: buildrelay, configuration: configuration.path, logDirectory: directory)
+        pool = WorkerPool(executable: buildrelay, configuration: configuration.path, logDirectory: directory, environment: environment)
         ledger = try StatusLedger(bootstrap: cluster.bootstrapServers, status: topics[1], deadLetter: topics[3], partitions: Self.partitions, logger: logger)
         producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
     }
 
-    func trigger(_ requestID: String) async throws {
+    func trigger(_ requestID: String, queue: String = "sim") async throws {
         triggered.append(requestID)
         let command = BuildCommand.trigger(TriggerCommand(
-            requestID: RequestID(rawValue: requestID)!, queue: "sim",
+            requestID: RequestID(rawValue: requestID)!, queue: queue,
             changes: [BuildChange(uris: ["github://acme/api/pull/7/9fceb02d0ae598e95dc970b74767f19372d61af8"])], metadata: ["chaos": name]))
         try await send(key: Array(requestID.utf8), value: CommandEncoder.encode(command))
     }

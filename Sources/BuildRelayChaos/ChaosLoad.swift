@@ -4,6 +4,7 @@ struct ChaosLoad {
     var triggers: Int
     var cancels: Int
     var triggersPerSecond: Int
+    var queue = "sim"
     /// Bad commands sent evenly among the triggers.
     var badCommands: [BadCommands.Record] = []
 
@@ -21,7 +22,7 @@ struct ChaosLoad {
             let due = min(triggers, Int((now - start).seconds * Double(triggersPerSecond)) + 1)
             while sent < due {
                 let id = "\(prefix)-\(sent)"
-                try await environment.trigger(id)
+                try await environment.trigger(id, queue: queue)
                 if cancelled.contains(sent) { dueCancels.append((now + .milliseconds(Int.random(in: 200...3000)), id)) }
                 if sent % badEvery == 0, badIndex < badCommands.count {
                     try await environment.sendBad(badCommands[badIndex])

@@ -1,4 +1,5 @@
 import BuildRelayKafka
+import BuildRelayTestSupport
 import Foundation
 import Logging
 
@@ -9,6 +10,7 @@ struct ChaosRunner {
     let logger: Logger
 
     func run(_ scenario: ChaosScenario) async throws -> ScenarioResult {
+        if scenario == .providerFaults { return try await runProviderFaults() }
         let environment = try ChaosEnvironment(name: scenario.rawValue, brokers: scenario == .brokerFaults ? 3 : 1, buildrelay: buildrelay, logger: logger)
         var faults = 0
         var notes: [String] = []
@@ -70,6 +72,8 @@ struct ChaosRunner {
             var load = ChaosLoad(triggers: short ? 300 : 5_000, cancels: 0, triggersPerSecond: short ? 100 : 500)
             load.badCommands = BadCommands.corpus()
             try await load.run(in: environment, prefix: "good") { _ in }
+        case .providerFaults:
+            preconditionFailure("runProviderFaults() runs it")
         case .gracefulShutdown:
             for _ in 0..<2 { try environment.pool.start() }
             var stoppedOne = false
@@ -84,6 +88,14 @@ struct ChaosRunner {
                                         worker.name, (ContinuousClock.now - started).seconds, environment.shutdownTimeout.components.seconds))
                 }
         }
+        return try await result(of: scenario, in: environment, faults: faults, notes: notes)
+    }
+
+    /// Waits for the end, checks the invariants and the dead-letter topic, and makes the scenario's row.
+    private func result(
+        of scenario: ChaosScenario, in environment: ChaosEnvironment, faults: Int, notes: [String],
+        extraChecks: ([String: [ObservedEvent]]) -> [String] = { _ in [] }
+    ) async throws -> ScenarioResult {
         environment.pool.checkAlive()
         let report = try await environment.finish(timeout: .seconds(short ? 90 : 240))
         var result = ScenarioResult(scenario: scenario, report: report)
@@ -97,10 +109,76 @@ struct ChaosRunner {
         let rejected = Set(deadLetters.filter { $0.reason != nil }.map(\.key))
         let missing = environment.badSent.filter { !rejected.contains(String(decoding: $0.key ?? [], as: UTF8.self)) }
         result.badRejected = result.badSent - missing.count
-        notes += missing.map { "not dead-lettered: \($0.what)" }
+        result.failedChecks = extraChecks(environment.ledger.events)
+        var notes = notes + missing.map { "not dead-lettered: \($0.what)" } + result.failedChecks
         if !result.passed { notes += report.problems + result.crashes + [environment.pool.logTails()] }
         result.notes = notes
         await environment.close()
         return result
+    }
+
+    /// A fake Buildkite in this process: every request answered 500 for 30 s, then status reads 10 s slow, then
+    /// malformed, then (full size) slower than the provider's 30 s timeout; a second pipeline answers 503 throughout.
+    /// Builds on the first must all succeed (the faults stay within `worker.retry`); builds on the second must end
+    /// `failed` with a dependency error once the retries are spent; no worker may lose its partitions.
+    private func runProviderFaults() async throws -> ScenarioResult {
+        let fake = FakeBuildkite()
+        return try await FakeVendorServer.run(pathPrefix: "/v2", handler: fake.handle) { server in
+            func block(_ pipeline: String) -> String {
+                "{apiURL: \"\(server.baseURL)\", organization: \(FakeBuildkite.organization), pipeline: \(pipeline), branch: main, tokenEnv: BUILDKITE_TOKEN}"
+            }
+            let environment = try ChaosEnvironment(
+                name: ChaosScenario.providerFaults.rawValue, brokers: 1, buildrelay: buildrelay, logger: logger,
+                queues: """
+                  bk:
+                    provider: buildkite
+                    pollInterval: {accepted: 1s, running: 1s}
+                    buildkite: \(block(FakeBuildkite.pipeline))
+                  broken:
+                    provider: buildkite
+                    pollInterval: {accepted: 1s, running: 1s}
+                    buildkite: \(block("broken"))
+                """,
+                worker: short ? ", retry: {maxAttempts: 6, maxElapsed: 30s, initialBackoff: 500ms, maxBackoff: 4s}"
+                    : ", retry: {maxAttempts: 10, maxElapsed: 120s, initialBackoff: 500ms, maxBackoff: 15s}",
+                environment: ["BUILDKITE_TOKEN": FakeBuildkite.token])
+            let start = ContinuousClock.now
+            // Within the retry bounds: the shortest sum of backoffs before the last attempt is about 6 s (short) or 45 s.
+            let phase = short ? 3.0 : 30.0, slow = short ? 2.0 : 15.0, malformed = short ? 2.0 : 10.0, timeouts = short ? 0.0 : 10.0
+            @Sendable func at(_ seconds: Double) -> ContinuousClock.Instant { start + .milliseconds(Int(seconds * 1000)) }
+            let isStatus: @Sendable (FakeVendorServer.Request) -> Bool = { $0.method == "GET" && $0.path.last?.allSatisfy(\.isNumber) == true }
+            server.inject(.respond(.json(503, ["message": "down for maintenance"])), until: at(100_000)) { $0.path.contains("broken") }
+            server.inject(.respond(.json(500, ["message": "Internal Server Error"])), until: at(2 + phase)) { _ in ContinuousClock.now >= at(2) }
+            server.inject(.delay(.seconds(short ? 2 : 10)), until: at(2 + phase + slow)) { request in ContinuousClock.now >= at(2 + phase) && isStatus(request) }
+            server.inject(.respond(.init(status: 200, headers: ["Content-Type": "application/json"], body: Array(#"{"number": 1, "state": "#.utf8))),
+                          until: at(2 + phase + slow + malformed)) { request in ContinuousClock.now >= at(2 + phase + slow) && isStatus(request) }
+            if timeouts > 0 {
+                server.inject(.delay(.seconds(35)), until: at(2 + phase + slow + malformed + timeouts)) { request in
+                    ContinuousClock.now >= at(2 + phase + slow + malformed) && isStatus(request)
+                }
+            }
+            for _ in 0..<2 { try environment.pool.start() }
+            let broken = (0..<(short ? 5 : 20)).map { "broken-\($0)" }
+            for id in broken { try await environment.trigger(id, queue: "broken") }
+            try await ChaosLoad(triggers: short ? 100 : 600, cancels: 0, triggersPerSecond: 20, queue: "bk")
+                .run(in: environment, prefix: "bk", minimumSeconds: 2 + phase + slow + malformed + timeouts) { _ in environment.pool.checkAlive() }
+            let notes = [String(format: "500s for %.0f s, status reads %d s slow for %.0f s, malformed for %.0f s, timing out for %.0f s; pipeline `broken` 503 throughout",
+                                phase, short ? 2 : 10, slow, malformed, timeouts)]
+            return try await result(of: .providerFaults, in: environment, faults: 0, notes: notes) { events in
+                var problems: [String] = []
+                for (id, stream) in events where id.hasPrefix("bk-") {
+                    if let last = stream.last(where: \.isTerminal), last.status != "succeeded" { problems.append("\(id) ended \(last.status) within the retry bounds") }
+                }
+                for id in broken {
+                    let last = events[id]?.last(where: \.isTerminal)
+                    if last?.status != "failed" || last?.errorKind != "dependency" {
+                        problems.append("\(id) ended \(last?.status ?? "-") (\(last?.errorKind ?? "-")), not failed (dependency)")
+                    }
+                }
+                let logs = environment.pool.logTails(lines: 100_000)
+                if logs.contains("lost=true") { problems.append("a worker lost its partitions (evicted from the group)") }
+                return problems
+            }
+        }
     }
 }

@@ -8,6 +8,9 @@ enum ChaosScenario: String, CaseIterable, ExpressibleByArgument {
     case brokerFaults = "broker-faults"
     /// Workers joining and leaving (SIGTERM) every few seconds.
     case rebalanceStorm = "rebalance-storm"
+    /// A CI provider (a fake Buildkite) answering 500s, then slowly, then with malformed JSON, then timing out; and
+    /// one pipeline that never recovers.
+    case providerFaults = "provider-faults"
     /// Malformed commands interleaved with good ones.
     case badInput = "bad-input"
     /// SIGTERM to a worker under load: it exits 0 within its shutdown timeout and its work is not lost.

@@ -8,6 +8,8 @@ struct ObservedEvent: Sendable {
     var sequence: Int
     var status: String
     var buildID: String?
+    /// `data.error.kind` of a `failed` event.
+    var errorKind: String?
     /// The event's `time`, in ms since the Unix epoch.
     var timeMilliseconds: Int64
 
@@ -26,6 +28,7 @@ struct ObservedEvent: Sendable {
         self.sequence = sequence
         self.status = status
         self.buildID = data["buildId"] as? String
+        self.errorKind = (data["error"] as? [String: Any])?["kind"] as? String
         self.timeMilliseconds = Int64(date.timeIntervalSince1970 * 1000)
     }
 

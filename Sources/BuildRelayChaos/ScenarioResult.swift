@@ -10,9 +10,11 @@ struct ScenarioResult {
     /// Bad commands found in the dead-letter topic with a reason.
     var badRejected = 0
     var crashes: [String] = []
+    /// The scenario's own checks that failed.
+    var failedChecks: [String] = []
     var notes: [String] = []
 
-    var passed: Bool { report.holds && crashes.isEmpty && badRejected == badSent }
+    var passed: Bool { report.holds && crashes.isEmpty && badRejected == badSent && failedChecks.isEmpty }
 
     /// The summary table, one row per scenario.
     static func table(_ results: [ScenarioResult]) -> String {

@@ -5,6 +5,7 @@ final class WorkerPool {
     private let executable: String
     private let configuration: String
     private let logDirectory: URL
+    private let environment: [String: String]
     private(set) var running: [WorkerProcess] = []
     private var started = 0
     private(set) var killed = 0
@@ -12,7 +13,8 @@ final class WorkerPool {
     /// Workers that exited by themselves, or not 0 after SIGTERM: a crash for the report.
     private(set) var crashes: [String] = []
 
-    init(executable: String, configuration: String, logDirectory: URL) {
+    init(executable: String, configuration: String, logDirectory: URL, environment: [String: String] = [:]) {
+        self.environment = environment
         self.executable = executable
         self.configuration = configuration
         self.logDirectory = logDirectory
@@ -23,7 +25,7 @@ final class WorkerPool {
         started += 1
         let name = "worker-\(started)"
         let worker = try WorkerProcess(name: name, executable: executable, configuration: configuration,
-                                       log: logDirectory.appendingPathComponent("\(name).log"))
+                                       log: logDirectory.appendingPathComponent("\(name).log"), environment: environment)
         running.append(worker)
         return worker
     }

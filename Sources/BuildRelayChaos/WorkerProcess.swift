@@ -7,7 +7,8 @@ final class WorkerProcess {
     private let process = Process()
 
     /// Starts `buildrelay worker --config configuration`.
-    init(name: String, executable: String, configuration: String, log: URL) throws {
+    /// `environment` is added to this process's.
+    init(name: String, executable: String, configuration: String, log: URL, environment: [String: String] = [:]) throws {
         self.name = name
         self.log = log
         if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
@@ -18,6 +19,7 @@ final class WorkerProcess {
         process.standardOutput = output
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         try process.run()
         try output.close()
     }

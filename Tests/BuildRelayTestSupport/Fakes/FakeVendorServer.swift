@@ -54,6 +54,7 @@ public final class FakeVendorServer: Sendable {
     private struct State {
         var requests: [Request] = []
         var faults: [(matches: @Sendable (Request) -> Bool, fault: Fault)] = []
+        var windows: [(until: ContinuousClock.Instant, matches: @Sendable (Request) -> Bool, fault: Fault)] = []
     }
 
     public let baseURL: String
@@ -103,6 +104,12 @@ public final class FakeVendorServer: Sendable {
         }
     }
 
+    /// Serves `fault` instead of (or before) every request that `matches` accepts until `deadline`: an outage, or a
+    /// slow or broken spell, of a given length.
+    public func inject(_ fault: Fault, until deadline: ContinuousClock.Instant, when matches: @escaping @Sendable (Request) -> Bool = { _ in true }) {
+        state.withLock { $0.windows.append((deadline, matches, fault)) }
+    }
+
     /// Every request so far, in arrival order.
     public var requests: [Request] { state.withLock { $0.requests } }
 
@@ -116,8 +123,10 @@ public final class FakeVendorServer: Sendable {
             query: Self.decodeQuery(incoming.uri.query ?? ""), headers: headers, body: Array(buffer: body))
         let fault = state.withLock { state -> Fault? in
             state.requests.append(request)
-            guard let index = state.faults.firstIndex(where: { $0.matches(request) }) else { return nil }
-            return state.faults.remove(at: index).fault
+            if let index = state.faults.firstIndex(where: { $0.matches(request) }) { return state.faults.remove(at: index).fault }
+            let now = ContinuousClock.now
+            state.windows.removeAll { $0.until <= now }
+            return state.windows.first { $0.matches(request) }?.fault
         }
         var response: Response
         switch fault {
