@@ -277,7 +277,9 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
 
     /// Called inside `rd_kafka_consumer_poll` (the application's task) or `rd_kafka_consumer_close`.
     private func rebalance(client: OpaquePointer, error: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
-        let cooperative = String(cString: rd_kafka_rebalance_protocol(client)) == "COOPERATIVE"
+        // NULL when the consumer is in no group at the moment, as during a close after its coordinator was
+        // unreachable (found by the broker-faults chaos scenario): then there is nothing to do incrementally.
+        let cooperative = rd_kafka_rebalance_protocol(client).map { String(cString: $0) == "COOPERATIVE" } ?? false
         let list = RdKafkaTopicPartitionList.partitions(of: partitions)
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
