@@ -139,11 +139,13 @@ struct ChaosRunner {
                     pollInterval: {accepted: 1s, running: 1s}
                     buildkite: \(block("broken"))
                 """,
-                worker: short ? ", retry: {maxAttempts: 6, maxElapsed: 30s, initialBackoff: 500ms, maxBackoff: 4s}"
-                    : ", retry: {maxAttempts: 10, maxElapsed: 120s, initialBackoff: 500ms, maxBackoff: 15s}",
+                // A build may meet several spells in a row (500s, then malformed answers): the bounds cover their sum
+                // with room for a slow machine, yet a pipeline that never recovers exhausts them within the run.
+                worker: short ? ", retry: {maxAttempts: 12, maxElapsed: 60s, initialBackoff: 500ms, maxBackoff: 2s}"
+                    : ", retry: {maxAttempts: 12, maxElapsed: 180s, initialBackoff: 500ms, maxBackoff: 15s}",
                 environment: ["BUILDKITE_TOKEN": FakeBuildkite.token])
             let start = ContinuousClock.now
-            // Within the retry bounds: the shortest sum of backoffs before the last attempt is about 6 s (short) or 45 s.
+            // Within the retry bounds: the shortest sum of backoffs before the last attempt is about 10 s (short) or 52 s.
             let phase = short ? 3.0 : 30.0, slow = short ? 2.0 : 15.0, malformed = short ? 2.0 : 10.0, timeouts = short ? 0.0 : 10.0
             @Sendable func at(_ seconds: Double) -> ContinuousClock.Instant { start + .milliseconds(Int(seconds * 1000)) }
             let isStatus: @Sendable (FakeVendorServer.Request) -> Bool = { $0.method == "GET" && $0.path.last?.allSatisfy(\.isNumber) == true }
@@ -167,7 +169,9 @@ struct ChaosRunner {
             return try await result(of: .providerFaults, in: environment, faults: 0, notes: notes) { events in
                 var problems: [String] = []
                 for (id, stream) in events where id.hasPrefix("bk-") {
-                    if let last = stream.last(where: \.isTerminal), last.status != "succeeded" { problems.append("\(id) ended \(last.status) within the retry bounds") }
+                    if let last = stream.last(where: \.isTerminal), last.status != "succeeded" {
+                        problems.append("\(id) ended \(last.status) within the retry bounds: \(last.errorMessage ?? "-") (statuses \(stream.map(\.status)))")
+                    }
                 }
                 for id in broken {
                     let last = events[id]?.last(where: \.isTerminal)

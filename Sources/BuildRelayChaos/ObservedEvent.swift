@@ -10,6 +10,7 @@ struct ObservedEvent: Sendable {
     var buildID: String?
     /// `data.error.kind` of a `failed` event.
     var errorKind: String?
+    var errorMessage: String?
     /// The event's `time`, in ms since the Unix epoch.
     var timeMilliseconds: Int64
 
@@ -29,6 +30,7 @@ struct ObservedEvent: Sendable {
         self.status = status
         self.buildID = data["buildId"] as? String
         self.errorKind = (data["error"] as? [String: Any])?["kind"] as? String
+        self.errorMessage = (data["error"] as? [String: Any])?["message"] as? String
         self.timeMilliseconds = Int64(date.timeIntervalSince1970 * 1000)
     }
 

@@ -103,6 +103,33 @@ struct ProviderFailureTests {
         await reader.close()
     }
 
+    @Test func aRetryableTriggerFailureDuringARevokeIsLeftToTheNextOwner() async throws {
+        // The first trigger call answers only once its worker is handing the partition over, and then with a
+        // retryable error: the build must not fail; the partition's next owner triggers it again.
+        let first = Mutex<RunningWorker?>(nil)
+        let manager = ScriptedBuildManager(
+            triggerError: { _, attempt in attempt == 1 ? Self.unavailable : nil },
+            triggerGate: { _, attempt in
+                guard attempt == 1 else { return }
+                while !(first.withLock { $0 }?.worker.engine.isRevoking ?? false) { try? await Task.sleep(for: .milliseconds(10)) }
+            },
+            status: { _, _ in .succeeded })
+        let harness = try WorkerHarness(partitions: 1)
+        let reader = try harness.startReader()
+        let worker = try start(harness, manager)
+        first.withLock { $0 = worker }
+        try await worker.waitUntilReady()
+        try await harness.trigger("req-handed-over", queue: "scripted")
+        try await waitUntil("the trigger is in flight") { manager.calls.triggers.count == 1 }
+        let second = try start(harness, manager)
+        let events = try await reader.waitForTerminal("req-handed-over", seconds: 90)
+        #expect(events.map(\.status) == ["accepted", "succeeded"])
+        #expect(manager.calls.triggers.count == 2)
+        await second.stop()
+        await worker.stop()
+        await reader.close()
+    }
+
     @Test func aBuildCancelledAtTheProviderWithoutACancelCommandFails() async throws {
         let manager = ScriptedBuildManager(status: { _, call in call < 2 ? .running : .cancelled })
         let harness = try WorkerHarness()

@@ -12,15 +12,19 @@ final class ScriptedBuildManager: BuildManager {
 
     /// Thrown by the n-th trigger call of a request id (1-based), or `nil` to succeed.
     let triggerError: @Sendable (RequestID, Int) -> (any Error)?
+    /// Awaited by the n-th trigger call of a request id before it answers.
+    let triggerGate: @Sendable (RequestID, Int) async -> Void
     /// The answer to the n-th status call of a build (1-based).
     let status: @Sendable (BuildID, Int) throws -> BuildStatus
     private let recorded = Mutex(Calls())
 
     init(
         triggerError: @escaping @Sendable (RequestID, Int) -> (any Error)? = { _, _ in nil },
+        triggerGate: @escaping @Sendable (RequestID, Int) async -> Void = { _, _ in },
         status: @escaping @Sendable (BuildID, Int) throws -> BuildStatus = { _, _ in .running }
     ) {
         self.triggerError = triggerError
+        self.triggerGate = triggerGate
         self.status = status
     }
 
@@ -31,6 +35,7 @@ final class ScriptedBuildManager: BuildManager {
             calls.triggers.append(requestID)
             return calls.triggers.filter { $0 == requestID }.count
         }
+        await triggerGate(requestID, attempt)
         if let error = triggerError(requestID, attempt) { throw error }
         return (BuildID("scripted-\(requestID.rawValue)"), .accepted)
     }

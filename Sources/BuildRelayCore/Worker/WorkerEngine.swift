@@ -237,6 +237,9 @@ public final class WorkerEngine: Sendable {
     /// The command partitions are paused: more than `worker.maxHeldTriggers` triggers wait for a build slot.
     public var isPaused: Bool { state.withLock { $0.paused } }
 
+    /// Some owned partitions are being handed over: a revoke waits for their calls and records in flight.
+    public var isRevoking: Bool { state.withLock { $0.partitions.values.contains(where: \.revoking) } }
+
     /// Builds counted against `worker.maxInFlightBuilds`.
     public var buildsInFlight: Int { state.withLock { $0.buildsInFlight } }
 

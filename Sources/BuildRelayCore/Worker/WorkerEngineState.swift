@@ -150,8 +150,15 @@ struct WorkerEngineState {
             transition(build, to: mapped, providerMetadata: [:], error: error, completes: [offset], table: table, now: now, effects: &effects)
         case .failure(let failure):
             let error = BuildErrorClassifier.classify(failure)
+            if error.isRetryable, table.revoking {
+                // The partition is going (found by the provider-faults chaos scenario: a rebalance during a
+                // provider outage failed these builds). Its next owner consumes the trigger again, since this
+                // offset was not stored, and retries it; nothing was recorded for it here.
+                build.activity = .idle
+                return
+            }
             let started = firstFailure ?? .now
-            if error.isRetryable, !table.revoking, settings.retry.allowsRetry(afterAttempt: attempt, elapsed: .now - started) {
+            if error.isRetryable, settings.retry.allowsRetry(afterAttempt: attempt, elapsed: .now - started) {
                 build.activity = .triggering(trigger, offset: offset, attempt: attempt + 1, firstFailure: started)
                 effects.append(.schedule(.retryTrigger(reference), after: settings.retry.backoff(afterAttempt: attempt)))
             } else {
