@@ -8,13 +8,8 @@ final class BrokerProcess {
 
     /// Starts the broker with exactly `topics` (name → partitions) and waits for its bootstrap line.
     init(topics: [String: Int]) throws {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("buildrelay")
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw BrokerUnavailable(reason: "\(executable.path) not found: build the buildrelay product first (make bench does)")
-        }
         process = Process()
-        process.executableURL = executable
+        process.executableURL = URL(fileURLWithPath: try BuildRelayExecutable.path())
         process.arguments = ["broker", "--no-default-topics"] + topics.sorted { $0.key < $1.key }.flatMap { ["--topic", "\($0.key):\($0.value)"] }
         let output = Pipe()
         process.standardOutput = output
@@ -24,7 +19,7 @@ final class BrokerProcess {
         while let byte = try output.fileHandleForReading.read(upToCount: 1), let first = byte.first, first != UInt8(ascii: "\n") {
             line.append(first)
         }
-        guard !line.isEmpty else { throw BrokerUnavailable(reason: "the broker printed no bootstrap line") }
+        guard !line.isEmpty else { throw BenchFailure("the broker printed no bootstrap line") }
         bootstrapServers = String(decoding: line, as: UTF8.self)
     }
 
@@ -34,9 +29,4 @@ final class BrokerProcess {
     }
 
     deinit { if process.isRunning { process.terminate() } }
-}
-
-struct BrokerUnavailable: Error, CustomStringConvertible {
-    var reason: String
-    var description: String { reason }
 }

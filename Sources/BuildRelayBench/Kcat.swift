@@ -17,7 +17,7 @@ enum Kcat {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw KcatFailed(arguments: arguments, status: process.terminationStatus)
+            throw BenchFailure("kcat \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
         }
     }
 
@@ -43,10 +43,4 @@ enum Kcat {
         }
         return url
     }
-}
-
-struct KcatFailed: Error, CustomStringConvertible {
-    var arguments: [String]
-    var status: Int32
-    var description: String { "kcat \(arguments.joined(separator: " ")) exited \(status)" }
 }

@@ -17,11 +17,8 @@ final class WorkerChildProcess {
         log = directory.appendingPathComponent("worker.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
-        let buildrelay = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("buildrelay").path
-        let command = wrapper + [buildrelay, "worker", "--config", configuration.path]
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
+        process.arguments = wrapper + [try BuildRelayExecutable.path(), "worker", "--config", configuration.path]
         process.standardOutput = output
         process.standardError = output
         try process.run()
