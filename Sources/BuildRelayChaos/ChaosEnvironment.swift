@@ -20,6 +20,7 @@ final class ChaosEnvironment {
     private(set) var triggered: [String] = []
     private(set) var cancels: [String: Int64] = [:]
     private(set) var badSent: [BadCommands.Record] = []
+    let deliveries = CommandDeliveries()
 
     /// `queues` is extra YAML under `queues:` (indented by two), `worker` extra YAML under `worker:` in flow style
     /// (`, retry: {…}`), `environment` extra variables for the worker processes (credentials).
@@ -60,21 +61,24 @@ final class ChaosEnvironment {
         let command = BuildCommand.trigger(TriggerCommand(
             requestID: RequestID(rawValue: requestID)!, queue: queue,
             changes: [BuildChange(uris: ["github://acme/api/pull/7/9fceb02d0ae598e95dc970b74767f19372d61af8"])], metadata: ["chaos": name]))
-        try await send(key: Array(requestID.utf8), value: CommandEncoder.encode(command))
+        try await send(key: Array(requestID.utf8), value: CommandEncoder.encode(command), kind: "trigger")
     }
 
     func cancel(_ requestID: String) async throws {
         cancels[requestID] = Int64(Date().timeIntervalSince1970 * 1000)
-        try await send(key: Array(requestID.utf8), value: CommandEncoder.encode(.cancel(CancelCommand(requestID: RequestID(rawValue: requestID)!, reason: "chaos"))))
+        try await send(
+            key: Array(requestID.utf8), value: CommandEncoder.encode(.cancel(CancelCommand(requestID: RequestID(rawValue: requestID)!, reason: "chaos"))),
+            kind: "cancel")
     }
 
     func sendBad(_ record: BadCommands.Record) async throws {
         badSent.append(record)
-        try await send(key: record.key, value: record.value)
+        try await send(key: record.key, value: record.value, kind: "bad")
     }
 
-    private func send(key: [UInt8]?, value: [UInt8]?) async throws {
-        try await producer.enqueue(KafkaProducerRecord(topic: commands, key: key, value: value))
+    private func send(key: [UInt8]?, value: [UInt8]?, kind: String) async throws {
+        let deliveries = deliveries, id = String(decoding: key ?? [], as: UTF8.self)
+        try await producer.enqueue(KafkaProducerRecord(topic: commands, key: key, value: value)) { deliveries.record(id, kind: kind, $0) }
     }
 
     /// Waits (up to `timeout`) for every triggered request's terminal event, stops the workers gracefully, and
@@ -84,7 +88,13 @@ final class ChaosEnvironment {
         _ = await ledger.waitForTerminal(triggered, timeout: timeout)
         await pool.stopAll(timeout: shutdownTimeout + .seconds(10))
         try await Task.sleep(for: .seconds(1))  // the last events of the stopped workers reach the ledger
-        return InvariantReport(events: ledger.events, requestIDs: triggered, cancels: cancels)
+        // A command the broker refused never reached a worker: its request is no promise of theirs.
+        let refused = deliveries.refused
+        var report = InvariantReport(
+            events: ledger.events, requestIDs: triggered.filter { !refused.contains($0) }, cancels: cancels.filter { !refused.contains($0.key) },
+            describe: deliveries.describe)
+        if !refused.isEmpty { report.notes.append("\(refused.count) request(s) left out: the broker refused a command of theirs (\(refused.sorted().prefix(5).map { "\($0): \(deliveries.describe($0))" }))") }
+        return report
     }
 
     func close() async {

@@ -110,7 +110,7 @@ struct ChaosRunner {
         let missing = environment.badSent.filter { !rejected.contains(String(decoding: $0.key ?? [], as: UTF8.self)) }
         result.badRejected = result.badSent - missing.count
         result.failedChecks = extraChecks(environment.ledger.events)
-        var notes = notes + missing.map { "not dead-lettered: \($0.what)" } + result.failedChecks
+        var notes = notes + report.notes + missing.map { "not dead-lettered: \($0.what)" } + result.failedChecks
         if !result.passed { notes += report.problems + result.crashes + [environment.pool.logTails()] }
         result.notes = notes
         await environment.close()

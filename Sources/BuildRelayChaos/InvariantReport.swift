@@ -20,13 +20,16 @@ struct InvariantReport {
     /// was sent (a lost or ignored cancel).
     var cancelsIgnored = 0
     var problems: [String] = []
+    /// What the run noticed that breaks no promise (shown with the scenario's result).
+    var notes: [String] = []
 
     /// How long after a cancel was sent a build may still end on its own without the cancel counting as ignored:
     /// the cancel may wait behind a rebalance (about `session.timeout.ms`) or a killed worker's takeover.
     static let cancelGrace: Int64 = 20_000
 
-    /// `cancels` maps a cancelled request id to when its cancel was sent (ms since the Unix epoch).
-    init(events: [String: [ObservedEvent]], requestIDs: [String], cancels: [String: Int64]) {
+    /// `cancels` maps a cancelled request id to when its cancel was sent (ms since the Unix epoch); `describe` says
+    /// where a request's commands went, for the problem of a request without its terminal event.
+    init(events: [String: [ObservedEvent]], requestIDs: [String], cancels: [String: Int64], describe: (String) -> String = { _ in "" }) {
         requests = requestIDs.count
         cancelsSent = cancels.count
         for id in requestIDs {
@@ -49,7 +52,7 @@ struct InvariantReport {
             let terminal = stream.filter(\.isTerminal)
             if terminal.isEmpty {
                 lostTerminal += 1
-                note("\(id): no terminal event (statuses \(stream.map(\.status)))")
+                note("\(id): no terminal event (statuses \(stream.map(\.status)); \(describe(id)))")
             } else if terminal.count > 1 {
                 extraTerminal += 1
                 note("\(id): terminal events \(terminal.map(\.status))")

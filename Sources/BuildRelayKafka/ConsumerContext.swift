@@ -276,7 +276,14 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
     // MARK: Rebalance
 
     /// Called inside `rd_kafka_consumer_poll` (the application's task) or `rd_kafka_consumer_close`.
+    ///
+    /// Inside a poll it ends with `rd_kafka_yield`, so that poll returns no record: librdkafka would otherwise go on
+    /// serving its queue, and a record fetched for a just-assigned partition while this callback ran (a slow log
+    /// write is enough) would be returned by the same poll and reach the application before the assignment event
+    /// (found by the graceful-shutdown chaos scenario under load: the engine ignored the record, then stored the
+    /// offsets of the next ones, and the command was lost).
     private func rebalance(client: OpaquePointer, error: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
+        defer { if !closing.load(ordering: .acquiring) { rd_kafka_yield(client) } }
         // NULL when the consumer is in no group at the moment, as during a close after its coordinator was
         // unreachable (found by the broker-faults chaos scenario): then there is nothing to do incrementally.
         let cooperative = rd_kafka_rebalance_protocol(client).map { String(cString: $0) == "COOPERATIVE" } ?? false

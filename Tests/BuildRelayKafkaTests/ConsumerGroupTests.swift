@@ -1,6 +1,7 @@
 import BuildRelayKafka
 import BuildRelayTestSupport
 import Foundation
+import Logging
 import Testing
 
 @Suite("Consumer groups on the mock cluster")
@@ -43,6 +44,30 @@ struct ConsumerGroupTests {
             #expect(firstOffset == nil || firstOffset == offset, "\(partition) resumed at \(firstOffset ?? -1), committed \(offset)")
         }
         await second.close()
+        await producer.close()
+    }
+
+    @Test("records of a newly assigned partition come after its assignment event, even when the rebalance callback is slow")
+    func recordsFollowTheirAssignment() async throws {
+        let (cluster, topic) = try clusterWithTopic("assign-order", partitions: 2)
+        let producer = try makeProducer(cluster)
+        try await producer.enqueue(contentsOf: (0..<50).map { KafkaProducerRecord(topic: topic, key: Array("k\($0)".utf8), value: Array("\($0)".utf8)) })
+        try await producer.flush(timeout: .seconds(30))
+        // The assignment callback logs; a slow write there gives librdkafka time to fetch the partitions' records
+        // before the poll that served the callback returns.
+        let slowLogger = Logger(label: "slow") { _ in SlowLogHandler(slowMessage: "partitions assigned", delay: .milliseconds(500)) }
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: uniqueName("group"), properties: fastGroupProperties),
+            logger: slowLogger)
+        try consumer.subscribe(topics: [topic])
+        let recorder = EventRecorder(consumer)
+        try await recorder.waitForMessages(50)
+        let events = recorder.all
+        let firstAssignment = events.firstIndex { if case .partitionsAssigned = $0 { true } else { false } }
+        let firstMessage = events.firstIndex { if case .message = $0 { true } else { false } }
+        #expect(firstAssignment != nil && firstMessage != nil && firstAssignment! < firstMessage!, "events: \(events.prefix(3))")
+        await recorder.stop()
+        await consumer.close()
         await producer.close()
     }
 

@@ -90,3 +90,23 @@ final class EventRecorder: Sendable {
     }
 }
 
+
+/// A log handler that takes `delay` to write one chosen message and drops every line: a stand-in for a log
+/// destination that is slow at the wrong moment (stderr on a loaded machine).
+struct SlowLogHandler: LogHandler {
+    var slowMessage: String
+    var delay: Duration
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        guard event.message.description == slowMessage else { return }
+        let (seconds, attoseconds) = delay.components
+        Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+    }
+}

@@ -245,6 +245,16 @@ final class PublishedRecords: Sendable {
 
     func events(for requestID: String) -> [PublishedEvent] { all.filter { $0.requestID == requestID } }
 
+    /// The request's events without byte-identical repeats, which the contract allows: a partition's new owner
+    /// republishes the last event of each build it restores.
+    func distinctEvents(for requestID: String) -> [PublishedEvent] {
+        var seen: [String: [UInt8]] = [:]
+        return events(for: requestID).filter { event in
+            defer { seen[event.id] = event.bytes }
+            return seen[event.id] != event.bytes
+        }
+    }
+
     /// Waits until the request's events end in a terminal status; returns them.
     @discardableResult
     func waitForTerminal(_ requestID: String, seconds: Double = 30) async throws -> [PublishedEvent] {

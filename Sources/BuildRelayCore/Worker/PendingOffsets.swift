@@ -7,9 +7,12 @@ struct PendingOffsets {
     private var head = 0
     /// The offset after the newest consumed command, or `nil` before the first.
     private var end: Int64?
+    /// The first command consumed in this assignment.
+    private(set) var first: Int64?
 
     /// Records a consumed command; offsets arrive in increasing order.
     mutating func consumed(_ offset: Int64) {
+        if first == nil { first = offset }
         offsets.append(offset)
         done.append(false)
         end = offset + 1
@@ -27,6 +30,12 @@ struct PendingOffsets {
             head = 0
         }
         return committable
+    }
+
+    /// For the log: the offsets consumed in this assignment and where a restart would begin.
+    var summary: String {
+        guard let first, let end else { return "none consumed" }
+        return "consumed \(first)..<\(end), resume at \(committable.map(String.init) ?? "-")"
     }
 
     /// Where a consumer restarting this partition must begin: the oldest unprocessed command, or after the newest.

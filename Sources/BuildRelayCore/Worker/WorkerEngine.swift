@@ -118,9 +118,16 @@ public final class WorkerEngine: Sendable {
             }
             return result
         }
+        var ignored: [String] = []
         update { state, effects in
             let now = self.now()
-            for (record, result) in zip(records, decoded) { state.accept(record, decoded: result, now: now, effects: &effects) }
+            for (record, result) in zip(records, decoded) where !state.accept(record, decoded: result, now: now, effects: &effects) {
+                ignored.append("\(record.partition)@\(record.offset)")
+            }
+        }
+        if !ignored.isEmpty {
+            // Never expected: the consumer hands over records only between an assignment and its revocation.
+            logger.warning("command records of partitions this worker does not own were ignored", metadata: ["records": "\(ignored.prefix(20))"])
         }
     }
 
@@ -203,15 +210,19 @@ public final class WorkerEngine: Sendable {
         while state.withLock({ state in partitions.contains { state.isBusy(partition: $0) } }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
+        var offsets: [String] = []
         update { state, effects in
-            for partition in partitions { state.endRevoke(partition: partition, effects: &effects) }
+            for partition in partitions.sorted() {
+                if let table = state.partitions[partition] { offsets.append("\(partition): \(table.offsets.summary)") }
+                state.endRevoke(partition: partition, effects: &effects)
+            }
         }
         if !lost {
             do { try await transport.commitProcessed() } catch {
                 logger.warning("commit on revoke failed", metadata: ["partitions": "\(partitions.sorted())", "error": "\(error)"])
             }
         }
-        logger.info("partitions released", metadata: ["partitions": "\(partitions.sorted())", "lost": "\(lost)"])
+        logger.info("partitions released", metadata: ["partitions": "\(partitions.sorted())", "lost": "\(lost)", "offsets": "\(offsets)"])
     }
 
     /// For a graceful shutdown, once no more commands come: waits up to `worker.shutdownTimeout` for local builds

@@ -33,8 +33,10 @@ struct WorkerEngineState {
 
     // MARK: Commands
 
-    mutating func accept(_ record: CommandRecord, decoded: Result<BuildCommand, CommandRejection>, now: Int64, effects: inout Effects) {
-        guard let table = partitions[record.partition], !table.revoking else { return }
+    /// Returns `false` when the record's partition is not owned (or is being revoked): it is ignored.
+    @discardableResult
+    mutating func accept(_ record: CommandRecord, decoded: Result<BuildCommand, CommandRejection>, now: Int64, effects: inout Effects) -> Bool {
+        guard let table = partitions[record.partition], !table.revoking else { return false }
         table.offsets.consumed(record.offset)
         switch decoded {
         case .failure(let rejection):
@@ -68,6 +70,7 @@ struct WorkerEngineState {
                 table.builds[id] = build
             }
         }
+        return true
     }
 
     /// Applies a command to a build that is idle (or held, for a cancel or a repeated trigger).
