@@ -13,7 +13,7 @@ public struct HeapTrimmer: Service {
 
     /// glibc's `malloc_trim` (declared in `malloc.h`, which Swift's Glibc module leaves out); `nil` on another C
     /// library, where the trimmer does nothing.
-    nonisolated(unsafe) private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
         return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
     }()

@@ -15,8 +15,7 @@ struct JenkinsBuildManagerTests {
             let (build, status) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: ["author": "kim"], requestID: RequestID(rawValue: "req-j1")!)
             #expect(build == BuildID("queue-100"))
             #expect(status == .accepted)
-            let post = try #require(server.requests.first)
-            #expect(post.method == "POST")
+            let post = try #require(server.requests.first { $0.method == "POST" })
             #expect(post.path == ["job", "api", "job", "nightly", "buildWithParameters"])
             #expect(post.headers["authorization"] == "Basic " + Data("\(FakeJenkins.user):\(FakeJenkins.token)".utf8).base64EncodedString())
             #expect(post.headers["content-type"] == "application/x-www-form-urlencoded")
@@ -25,6 +24,31 @@ struct JenkinsBuildManagerTests {
             #expect(parameters["BUILDRELAY_QUEUE"] == "nightly")
             #expect(parameters["BUILDRELAY_METADATA"] == #"{"author":"kim"}"#)
             #expect(parameters["BUILDRELAY_CHANGES"] == #"[{"action":"validate","uris":["github://acme/api/pull/3/abcdef1234567"]}]"#)
+        }
+    }
+
+    @Test("a retried trigger adopts its earlier queue item, or the build it started, instead of starting another")
+    func retriedTriggerAdoptsTheEarlierOne() async throws {
+        try await FakeJenkins.withManager { manager, fake, server in
+            let id = RequestID(rawValue: "req-again")!
+            let (first, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: id)
+            let (other, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-other")!)
+            #expect(other != first)
+            // Still waiting in the queue: found there.
+            let (queued, queuedStatus) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: id)
+            #expect(queued == first)
+            #expect(queuedStatus == .accepted)
+            #expect(server.requests.contains { $0.method == "GET" && $0.path == ["queue", "api", "json"] && $0.query["tree"]?.contains("parameters") == true })
+            // Started, and its queue item long gone: found among the job's builds by its parameters.
+            fake.startWaitingBuilds()
+            fake.expireQueueItems()
+            let (started, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: id)
+            #expect(started == first)
+            #expect(fake.items.count == 2)
+            #expect(fake.builds.count == 2)
+            let (status, metadata) = try await manager.status(started)
+            #expect(status == .running || status == .succeeded)
+            #expect(metadata["jenkins.build"] == String(fake.builds.first { $0.queueID == 100 }?.number ?? -1))
         }
     }
 
@@ -89,7 +113,10 @@ struct JenkinsBuildManagerTests {
             fake.requireCrumb = true
             let (build, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-crumb")!)
             #expect(build == BuildID("queue-100"))
-            #expect(server.requests.map(\.description) == ["POST /job/api/job/nightly/buildWithParameters", "GET /crumbIssuer/api/json", "POST /job/api/job/nightly/buildWithParameters"])
+            #expect(server.requests.map(\.description) == [
+                "GET /queue/api/json", "GET /job/api/job/nightly/api/json",  // no earlier trigger of this request
+                "POST /job/api/job/nightly/buildWithParameters", "GET /crumbIssuer/api/json", "POST /job/api/job/nightly/buildWithParameters",
+            ])
             #expect(server.requests.last?.headers["jenkins-crumb"] == FakeJenkins.crumb)
             #expect(fake.items.count == 1)
         }

@@ -143,7 +143,7 @@ struct LocalBuildShutdownTests {
         try await waitUntil("both run") { reader.events(for: "req-short").count == 2 && reader.events(for: "req-long").count == 2 }
         let opener = Task {
             try await Task.sleep(for: .seconds(1))
-            FileManager.default.createFile(atPath: gate, contents: nil)
+            _ = FileManager.default.createFile(atPath: gate, contents: nil)
         }
         let outcome = await worker.stop()
         try await opener.value

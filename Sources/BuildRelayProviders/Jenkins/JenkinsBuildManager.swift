@@ -5,9 +5,11 @@ import Synchronization
 
 /// Builds with a Jenkins job through the remote access API.
 ///
-/// - `trigger` posts the contract's `BUILDRELAY_*` parameters to `/job/{path}/buildWithParameters` and keeps the
-///   queue item id from `Location` as the ``BuildID`` (`queue-<id>`): Jenkins numbers the build only once it starts.
-///   (Jenkins merges an identical request still waiting in its queue into the same item.)
+/// - `trigger` first looks for an earlier trigger of the same request id, by its `BUILDRELAY_REQUEST_ID` parameter:
+///   among the items waiting in the queue, then among the job's latest 100 builds; a retried trigger adopts what it
+///   finds. Otherwise it posts the contract's `BUILDRELAY_*` parameters to `/job/{path}/buildWithParameters` and
+///   keeps the queue item id from `Location` as the ``BuildID`` (`queue-<id>`): Jenkins numbers the build only once
+///   it starts.
 /// - `status` reads the queue item until it names its build, then the build (`building`, `result`). Queue items
 ///   vanish about five minutes after leaving the queue, so a build first polled later (after a takeover, say) is
 ///   found among the job's builds by its `queueId`. The number found is remembered, as transient state only.
@@ -37,6 +39,7 @@ public final class JenkinsBuildManager: BuildManager {
 
     public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
         try closed.checkOpen()
+        if let item = try await earlierTrigger(of: requestID) { return (BuildID(Self.prefix + String(item)), .accepted) }
         let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)
         let parameters = inputs.variables.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         let request = VendorRequest(.POST, configuration.jobPath + ["buildWithParameters"], body: .form(parameters))
@@ -117,17 +120,55 @@ public final class JenkinsBuildManager: BuildManager {
 
     /// The job's build started from queue item `item`, among its latest builds.
     private func buildNumber(forQueueItem item: Int) async throws -> Int? {
-        struct Job: Decodable {
-            struct Build: Decodable {
-                var number: Int
-                var queueId: Int?
+        try await latestBuilds(tree: "number,queueId", count: 200).first { $0.queueId == item }?.number
+    }
+
+    /// The queue item id of an earlier trigger of `requestID`: one still waiting in the queue, or one whose build
+    /// started (then its number is remembered). The queue is read first, so an item that starts meanwhile is
+    /// found among the builds.
+    private func earlierTrigger(of requestID: RequestID) async throws -> Int? {
+        struct Queue: Decodable {
+            struct Item: Decodable {
+                struct Task: Decodable { var url: String? }
+                var id: Int
+                var task: Task?
+                var actions: JenkinsParameterActions?
             }
-            var builds: [Build]?
+            var items: [Item]?
         }
-        let request = VendorRequest(.GET, configuration.jobPath + ["api", "json"], query: [("tree", "builds[number,queueId]{0,200}")])
+        let queueRequest = VendorRequest(.GET, ["queue", "api", "json"], query: [("tree", "items[id,task[url],actions[parameters[name,value]]]")])
+        let queueResponse = try await http.send(queueRequest)
+        guard queueResponse.isSuccess else { throw http.failure(queueResponse, for: queueRequest) }
+        let waiting = try http.decode(Queue.self, from: queueResponse, for: queueRequest).items ?? []
+        if let item = waiting.first(where: { isThisJob($0.task?.url) && $0.actions?.value(of: CIJobInputs.requestIDVariable) == requestID.rawValue }) {
+            return item.id
+        }
+        let started = try await latestBuilds(tree: "number,queueId,actions[parameters[name,value]]", count: 100)
+            .first { $0.actions?.value(of: CIJobInputs.requestIDVariable) == requestID.rawValue }
+        guard let started, let item = started.queueId else { return nil }
+        buildNumbers.withLock { $0[item] = started.number }
+        return item
+    }
+
+    private struct JobBuild: Decodable {
+        var number: Int
+        var queueId: Int?
+        var actions: JenkinsParameterActions?
+    }
+
+    /// The job's latest `count` builds, newest first, with the fields `tree` names.
+    private func latestBuilds(tree: String, count: Int) async throws -> [JobBuild] {
+        struct Job: Decodable { var builds: [JobBuild]? }
+        let request = VendorRequest(.GET, configuration.jobPath + ["api", "json"], query: [("tree", "builds[\(tree)]{0,\(count)}")])
         let response = try await http.send(request)
         guard response.isSuccess else { throw http.failure(response, for: request, notFound: jobNotFound) }
-        return try http.decode(Job.self, from: response, for: request).builds?.first { $0.queueId == item }?.number
+        return try http.decode(Job.self, from: response, for: request).builds ?? []
+    }
+
+    /// Whether a queue item's task URL (`https://jenkins/job/a/job/b/`) is this queue's job.
+    private func isThisJob(_ url: String?) -> Bool {
+        guard let url, let components = URL(string: url)?.pathComponents.filter({ $0 != "/" }) else { return false }
+        return components.suffix(configuration.jobPath.count).elementsEqual(configuration.jobPath)
     }
 
     private func jenkinsBuild(_ number: Int) async throws -> JenkinsBuild {

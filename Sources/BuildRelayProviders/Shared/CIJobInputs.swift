@@ -14,10 +14,13 @@ struct CIJobInputs {
     /// The metadata as a JSON object.
     var metadataJSON: String { Self.json(metadata.entries) }
 
+    /// The variable (Jenkins parameter) carrying the request id, by which a provider finds an earlier trigger.
+    static let requestIDVariable = "BUILDRELAY_REQUEST_ID"
+
     /// `BUILDRELAY_REQUEST_ID`, `BUILDRELAY_QUEUE`, `BUILDRELAY_CHANGES` and `BUILDRELAY_METADATA` (Buildkite's
     /// `env`, Jenkins's parameters).
     var variables: [String: String] {
-        ["BUILDRELAY_REQUEST_ID": requestID.rawValue, "BUILDRELAY_QUEUE": queue,
+        [Self.requestIDVariable: requestID.rawValue, "BUILDRELAY_QUEUE": queue,
          "BUILDRELAY_CHANGES": changesJSON, "BUILDRELAY_METADATA": metadataJSON]
     }
 

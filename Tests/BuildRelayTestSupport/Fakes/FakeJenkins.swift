@@ -4,9 +4,9 @@ import Logging
 import Synchronization
 
 /// Jenkins's remote access API as documented, for one job (`api/nightly`, in folder `api`): `buildWithParameters`
-/// (201 + `Location` of the queue item), queue items (`executable` once started; 404 once expired), builds
-/// (`building`, `result`, `queueId`), the job's build list, `queue/cancelItem` and `stop` (302), and the crumb
-/// issuer. 401 without the user's API token; with ``requireCrumb``, a post without the crumb gets Jenkins's 403.
+/// (201 + `Location` of the queue item), the queue (waiting items with their task and parameters), queue items
+/// (`executable` once started; 404 once expired), builds (`building`, `result`, `queueId`), the job's build list
+/// (newest first, with each build's parameters), `queue/cancelItem` and `stop` (302), and the crumb issuer. 401 without the user's API token; with ``requireCrumb``, a post without the crumb gets Jenkins's 403.
 /// `GET`s move things on: an item waits for one look and has started its build at the next; a building build ends
 /// with ``outcome`` after one look.
 public final class FakeJenkins: Sendable {
@@ -86,6 +86,8 @@ public final class FakeJenkins: Sendable {
         switch (request.method, path) {
         case ("POST", ["queue", "cancelItem"]):
             return cancelItem(Int(request.query["id"] ?? ""))
+        case ("GET", ["queue", "api", "json"]):
+            return waitingItems()
         case ("GET", let path) where path.count == 5 && path[0] == "queue" && path[1] == "item":
             return queueItem(Int(path[2]))
         case (_, let path) where path.starts(with: ["job"]) && !path.starts(with: jobPath):
@@ -93,8 +95,11 @@ public final class FakeJenkins: Sendable {
         case ("POST", jobPath + ["buildWithParameters"]):
             return enqueue(request)
         case ("GET", jobPath + ["api", "json"]):
-            let list = builds.reversed().map { ["number": $0.number, "queueId": $0.queueID] }
-            return .json(200, ["_class": "hudson.model.FreeStyleProject", "builds": Array(list)])
+            let parameters = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0.parameters) })
+            let list = builds.reversed().map { build -> [String: Any] in
+                ["number": build.number, "queueId": build.queueID, "actions": Self.actions(parameters[build.queueID] ?? [:])]
+            }
+            return .json(200, ["_class": "hudson.model.FreeStyleProject", "builds": list])
         case ("GET", let path) where path.count == 7 && path.starts(with: jobPath) && path[5...] == ["api", "json"]:
             return build(Int(path[4]))
         case ("POST", let path) where path.count == 6 && path.starts(with: jobPath) && path[5] == "stop":
@@ -112,6 +117,23 @@ public final class FakeJenkins: Sendable {
             return id
         }
         return FakeVendorServer.Response(status: 201, headers: ["Location": "http://jenkins.invalid/queue/item/\(id)/"])
+    }
+
+    /// `/queue/api/json`: the items still waiting, as Jenkins lists them (started and cancelled ones have left).
+    private func waitingItems() -> FakeVendorServer.Response {
+        let waiting = items.filter { $0.buildNumber == nil && !$0.cancelled }.map { item -> [String: Any] in
+            [
+                "_class": "hudson.model.Queue$WaitingItem", "id": item.id, "actions": Self.actions(item.parameters),
+                "task": ["_class": "hudson.model.FreeStyleProject", "name": "nightly", "url": "http://jenkins.invalid/job/api/job/nightly/"],
+            ]
+        }
+        return .json(200, ["_class": "hudson.model.Queue", "items": waiting])
+    }
+
+    /// Jenkins's `actions` array for a build or item started with `parameters`, with an action of another kind.
+    private static func actions(_ parameters: [String: String]) -> [[String: Any]] {
+        let values = parameters.sorted { $0.key < $1.key }.map { ["_class": "hudson.model.StringParameterValue", "name": $0.key, "value": $0.value] }
+        return [["_class": "hudson.model.ParametersAction", "parameters": values], ["_class": "hudson.model.CauseAction"]]
     }
 
     private func queueItem(_ id: Int?) -> FakeVendorServer.Response {
