@@ -13,16 +13,16 @@ struct RestoreTests {
     /// A state record as a worker that crashed right after recording (and before publishing) would have left it.
     static func recorded(
         _ requestID: String, harness: WorkerHarness, status: BuildStatus, sequence: Int, buildID: BuildID?, cancelRequested: Bool = false,
-        recordedAt: Int64 = nowMilliseconds()
+        recordedAt: Int64 = nowMilliseconds(), queue: String = "sim"
     ) -> BuildStateRecord {
         let id = RequestID(rawValue: requestID)!
         let traceparent = TraceParent.random()
         let event = StatusEvent(
-            requestID: id, queue: "sim", buildID: buildID, status: status, previousStatus: sequence == 1 ? .unknown : .accepted,
+            requestID: id, queue: queue, buildID: buildID, status: status, previousStatus: sequence == 1 ? .unknown : .accepted,
             sequence: sequence, metadata: ["author": "kim"], error: status == .failed ? .buildFailed() : nil, timeMilliseconds: recordedAt,
             traceparent: traceparent)
         return BuildStateRecord(
-            requestID: id, queue: "sim", buildID: buildID, status: status, sequence: sequence, cancelRequested: cancelRequested,
+            requestID: id, queue: queue, buildID: buildID, status: status, sequence: sequence, cancelRequested: cancelRequested,
             metadata: ["author": "kim"], traceparent: traceparent, triggeredAt: recordedAt, settledAt: status.isTerminal ? recordedAt : nil,
             recordedAt: recordedAt, lastEvent: StatusEventEncoder(groupID: harness.groupID).encode(event))
     }
@@ -47,6 +47,24 @@ struct RestoreTests {
         #expect(events.map(\.sequence) == [1, 2, 3])
         #expect(events.map(\.status) == ["accepted", "running", "cancelled"])
         #expect(Set(events.compactMap { $0.headers.firstValue(named: "traceparent") }) == [record.traceparent])
+        await worker.stop()
+        await reader.close()
+    }
+
+    @Test func aRestoredBuildOfAQueueNoLongerConfiguredFailsInsteadOfHoldingABuildSlot() async throws {
+        let harness = try WorkerHarness(partitions: 1)
+        let record = Self.recorded("req-retired", harness: harness, status: .running, sequence: 2, buildID: BuildID("retired-7"), queue: "retired")
+        try await harness.appendState(record)
+        let reader = try harness.startReader()
+        let worker = try harness.startWorker()
+        let events = try await reader.waitForTerminal("req-retired")
+        #expect(events.map(\.status) == ["running", "failed"])
+        #expect(events.map(\.sequence) == [2, 3])
+        let failed = try #require(events.last)
+        #expect(failed.errorKind == "infra")
+        let text = String(decoding: failed.bytes, as: UTF8.self)
+        #expect(text.contains("is no longer configured: the build's outcome cannot be followed"))
+        try await waitUntil("its build slot is free") { worker.worker.engine.buildsInFlight == 0 }
         await worker.stop()
         await reader.close()
     }

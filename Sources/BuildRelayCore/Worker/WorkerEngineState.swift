@@ -262,6 +262,9 @@ struct WorkerEngineState {
         if build.record.isSettled {
             build.dropSettledPayload()
             scheduleForget(reference, build.record, now: now, effects: &effects)
+        } else if queues[build.record.queue] == nil {
+            abandonUnconfigured(build, table: table, now: now, effects: &effects)
+            return
         } else if build.cancelPending, !table.revoking {
             startCancel(reference, build, table: table, effects: &effects)
             return
@@ -379,6 +382,8 @@ struct WorkerEngineState {
             } else if record.isSettled {
                 build.dropSettledPayload()
                 scheduleForget(reference, record, now: now, effects: &effects)
+            } else if queues[record.queue] == nil {
+                abandonUnconfigured(build, table: table, now: now, effects: &effects)
             } else if build.cancelPending {
                 startCancel(reference, build, table: table, effects: &effects)
             } else if let queue = queues[record.queue] {
@@ -429,6 +434,16 @@ struct WorkerEngineState {
 
     private func exhausted(_ error: BuildError, attempts: Int, operation: String) -> BuildError {
         BuildError(code: .retriesExhausted, kind: error.kind, isRetryable: true, message: "\(operation) failed \(attempts) times: \(error.message)")
+    }
+
+    /// Reports `failed` (infra) a restored, unfinished build whose queue this worker's configuration no longer has:
+    /// without its provider it can be neither followed nor cancelled, and it would otherwise hold a build slot
+    /// for ever.
+    private mutating func abandonUnconfigured(_ build: TrackedBuild, table: PartitionTable, now: Int64, effects: inout Effects) {
+        let error = BuildError(
+            code: .unknownQueue, kind: .infra, isRetryable: false,
+            message: "queue \"\(build.record.queue)\" is no longer configured: the build's outcome cannot be followed")
+        transition(build, to: .failed, providerMetadata: [:], error: error, completes: [], table: table, now: now, effects: &effects)
     }
 
     /// Reports the build `failed` with `error` and asks the provider to cancel it, without waiting for the answer.
