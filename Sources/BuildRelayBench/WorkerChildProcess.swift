@@ -15,7 +15,7 @@ final class WorkerChildProcess {
         let configuration = directory.appendingPathComponent("worker.yaml")
         try yaml.write(to: configuration, atomically: true, encoding: .utf8)
         log = directory.appendingPathComponent("worker.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = wrapper + [try BuildRelayExecutable.path(), "worker", "--config", configuration.path]

@@ -11,7 +11,7 @@ final class WorkerProcess {
     init(name: String, executable: String, configuration: String, log: URL, environment: [String: String] = [:]) throws {
         self.name = name
         self.log = log
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let output = try FileHandle(forWritingTo: log)
         output.seekToEndOfFile()
         process.executableURL = URL(fileURLWithPath: executable)

@@ -34,6 +34,7 @@ public final class WorkerEngine: Sendable {
     private let roomWanted = Atomic<Bool>(false)
     /// ``WorkerEngineState/isBackedUp`` as of the last update.
     private let backedUp = Atomic<Bool>(false)
+    private let waiters = StateWaiters()
 
     /// Milliseconds since the Unix epoch, from the system clock.
     public static let systemNow: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -206,10 +207,7 @@ public final class WorkerEngine: Sendable {
         update { state, effects in
             for partition in partitions { state.beginRevoke(partition: partition, effects: &effects) }
         }
-        let deadline = ContinuousClock.now + settings.shutdownTimeout
-        while state.withLock({ state in partitions.contains { state.isBusy(partition: $0) } }), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        await waitForState(upTo: settings.shutdownTimeout) { state in !partitions.contains { state.isBusy(partition: $0) } }
         var offsets: [String] = []
         update { state, effects in
             for partition in partitions.sorted() {
@@ -228,14 +226,13 @@ public final class WorkerEngine: Sendable {
     /// For a graceful shutdown, once no more commands come: waits up to `worker.shutdownTimeout` for local builds
     /// (``BuildQueue/buildsAreLocal``) to finish, then stops the rest and reports them `failed` (infra).
     public func finishLocalBuilds() async {
-        let deadline = ContinuousClock.now + settings.shutdownTimeout
-        while state.withLock({ $0.unfinishedLocalBuilds }) > 0, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
+        if await waitForState(upTo: settings.shutdownTimeout, until: { $0.unfinishedLocalBuilds == 0 }) { return }
+        // A build busy recording or publishing is stopped once it is idle again.
         let stopDeadline = ContinuousClock.now + .seconds(5)
-        while state.withLock({ $0.unfinishedLocalBuilds }) > 0, ContinuousClock.now < stopDeadline {
+        while ContinuousClock.now < stopDeadline {
             update { state, effects in state.stopLocalBuilds(now: self.now(), effects: &effects) }
-            try? await Task.sleep(for: .milliseconds(20))
+            let finished = await waitForState(upTo: stopDeadline - ContinuousClock.now) { $0.unfinishedLocalBuilds == 0 || $0.hasStoppableLocalBuild }
+            if finished, state.withLock({ $0.unfinishedLocalBuilds }) == 0 { return }
         }
     }
 
@@ -256,13 +253,27 @@ public final class WorkerEngine: Sendable {
 
     // MARK: Internals
 
+    /// Waits until `condition` holds or `timeout` passed; returns whether it holds.
+    @discardableResult
+    private func waitForState(upTo timeout: Duration, until condition: @escaping StateWaiters.Condition) async -> Bool {
+        if state.withLock({ condition($0) }) { return true }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waiters.wait(for: condition) { self.state.withLock { condition($0) } } }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+        return state.withLock { condition($0) }
+    }
+
     private func update(_ body: (inout WorkerEngineState, inout [EngineEffect]) -> Void) {
         var effects: [EngineEffect] = []
-        let (fatal, isBackedUp, inFlight) = state.withLock { state in
+        let (fatal, isBackedUp, inFlight, satisfied) = state.withLock { state in
             body(&state, &effects)
             state.releaseSlots(effects: &effects)
-            return (state.fatalError, state.isBackedUp, state.buildsInFlight)
+            return (state.fatalError, state.isBackedUp, state.buildsInFlight, waiters.satisfied(by: state))
         }
+        for waiter in satisfied { waiter.resume() }
         metrics.buildsInFlight.record(inFlight)
         backedUp.store(isBackedUp, ordering: .sequentiallyConsistent)
         if !isBackedUp, roomWanted.load(ordering: .sequentiallyConsistent) { resumeRoomWaiter() }

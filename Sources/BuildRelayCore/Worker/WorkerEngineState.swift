@@ -340,6 +340,13 @@ struct WorkerEngineState {
         }
     }
 
+    /// An unfinished local build is idle: ``stopLocalBuilds(now:effects:)`` would stop it now.
+    var hasStoppableLocalBuild: Bool {
+        partitions.values.contains { table in
+            table.builds.values.contains { $0.isIdle && !$0.record.isSettled && queues[$0.record.queue]?.buildsAreLocal == true }
+        }
+    }
+
     /// Reports every idle unfinished local build `failed` (infra) and stops it; busy ones are left for a later call.
     mutating func stopLocalBuilds(now: Int64, effects: inout Effects) {
         let error = BuildError(code: .workerStopped, kind: .infra, isRetryable: true, message: "the worker shut down before this local build finished")
