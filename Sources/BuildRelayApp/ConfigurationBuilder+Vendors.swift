@@ -3,7 +3,13 @@ import Foundation
 
 /// The vendor providers' blocks (`queues.<name>.buildkite`, …) and their credentials.
 extension ConfigurationBuilder {
-    func readBuildkite(prefix: String, requestsPerMinute: Int?) throws -> ProviderSettings {
+    /// A queue's limits on its provider's API: `maxRequestsPerMinute` and `requestTimeout`.
+    struct VendorLimits {
+        var requestsPerMinute: Int?
+        var requestTimeout: Duration
+    }
+
+    func readBuildkite(prefix: String, limits: VendorLimits) throws -> ProviderSettings {
         let block = "\(prefix).buildkite"
         let organization = try required("\(block).organization", "the Buildkite organization slug")
         let pipeline = try required("\(block).pipeline", "the pipeline slug")
@@ -11,11 +17,11 @@ extension ConfigurationBuilder {
         let (token, source, setting) = try secret(block: block, name: "token")
         let configuration = BuildkiteConfiguration(
             apiURL: apiURL, organization: organization, pipeline: pipeline, branch: values.text("\(block).branch") ?? "main",
-            token: token, tokenSetting: setting, maxRequestsPerMinute: requestsPerMinute)
+            token: token, tokenSetting: setting, maxRequestsPerMinute: limits.requestsPerMinute, requestTimeout: limits.requestTimeout)
         return .buildkite(configuration, token: source)
     }
 
-    func readJenkins(prefix: String, requestsPerMinute: Int?) throws -> ProviderSettings {
+    func readJenkins(prefix: String, limits: VendorLimits) throws -> ProviderSettings {
         let block = "\(prefix).jenkins"
         guard let url = try url("\(block).url") else { throw ConfigurationError(key: "\(block).url", "missing: the Jenkins root URL") }
         let job = try required("\(block).job", "the job's full name (folders separated by /)")
@@ -23,11 +29,11 @@ extension ConfigurationBuilder {
         let (token, tokenSource, tokenSetting) = try secret(block: block, name: "token")
         let configuration = JenkinsConfiguration(
             url: url, job: job, user: user, token: token, credentialsSetting: "\(userSetting) and \(tokenSetting)",
-            maxRequestsPerMinute: requestsPerMinute)
+            maxRequestsPerMinute: limits.requestsPerMinute, requestTimeout: limits.requestTimeout)
         return .jenkins(configuration, user: userSource, token: tokenSource)
     }
 
-    func readGitHubActions(prefix: String, requestsPerMinute: Int?) throws -> ProviderSettings {
+    func readGitHubActions(prefix: String, limits: VendorLimits) throws -> ProviderSettings {
         let block = "\(prefix).githubActions"
         let repository = try required("\(block).repository", "the repository, as owner/repo")
         let parts = repository.split(separator: "/", omittingEmptySubsequences: false)
@@ -39,7 +45,7 @@ extension ConfigurationBuilder {
         let (token, source, setting) = try secret(block: block, name: "token")
         let configuration = GitHubActionsConfiguration(
             apiURL: apiURL, repository: repository, workflow: workflow, ref: values.text("\(block).ref") ?? "main",
-            token: token, tokenSetting: setting, maxRequestsPerMinute: requestsPerMinute)
+            token: token, tokenSetting: setting, maxRequestsPerMinute: limits.requestsPerMinute, requestTimeout: limits.requestTimeout)
         return .githubActions(configuration, token: source)
     }
 

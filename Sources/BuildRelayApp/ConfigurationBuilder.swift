@@ -106,6 +106,8 @@ struct ConfigurationBuilder {
             throw ConfigurationError(key: "\(prefix).\(block)", "this queue's provider is \(provider), not \(block)")
         }
         let requestsPerMinute = try values.int("\(prefix).maxRequestsPerMinute", minimum: 1)
+        let requestTimeout = try positive("\(prefix).requestTimeout")
+        let limits = VendorLimits(requestsPerMinute: requestsPerMinute, requestTimeout: requestTimeout ?? .seconds(30))
         let settings: ProviderSettings
         switch provider {
         case "noop":
@@ -130,11 +132,11 @@ struct ConfigurationBuilder {
             process.maximumLogBytes = try values.size("\(prefix).process.maxLogBytes") ?? process.maximumLogBytes
             settings = .process(process)
         case "buildkite":
-            settings = try readBuildkite(prefix: prefix, requestsPerMinute: requestsPerMinute)
+            settings = try readBuildkite(prefix: prefix, limits: limits)
         case "jenkins":
-            settings = try readJenkins(prefix: prefix, requestsPerMinute: requestsPerMinute)
+            settings = try readJenkins(prefix: prefix, limits: limits)
         case "github-actions":
-            settings = try readGitHubActions(prefix: prefix, requestsPerMinute: requestsPerMinute)
+            settings = try readGitHubActions(prefix: prefix, limits: limits)
         default:
             throw ConfigurationError(key: "\(prefix).provider", "unknown provider \"\(provider)\" (known: \(ProviderSettings.contractNames.sorted().joined(separator: ", ")))")
         }
@@ -142,6 +144,7 @@ struct ConfigurationBuilder {
         queue.pollIntervalAccepted = try positive("\(prefix).pollInterval.accepted")
         queue.pollIntervalRunning = try positive("\(prefix).pollInterval.running")
         queue.maxRequestsPerMinute = requestsPerMinute
+        queue.requestTimeout = requestTimeout
         return queue
     }
 }

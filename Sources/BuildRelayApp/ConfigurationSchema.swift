@@ -12,7 +12,7 @@ enum ConfigurationSchema {
 
     /// Keys under `queues.<name>.`.
     static let queueKeys: Set<String> = [
-        "provider", "pollInterval.accepted", "pollInterval.running", "maxRequestsPerMinute",
+        "provider", "pollInterval.accepted", "pollInterval.running", "maxRequestsPerMinute", "requestTimeout",
         "simulated.minDuration", "simulated.maxDuration", "simulated.failureRate",
         "process.command", "process.workingDirectory", "process.timeout", "process.cancelGracePeriod", "process.buildsDirectory", "process.maxLogBytes",
         "buildkite.apiURL", "buildkite.organization", "buildkite.pipeline", "buildkite.branch", "buildkite.tokenEnv", "buildkite.tokenFile",

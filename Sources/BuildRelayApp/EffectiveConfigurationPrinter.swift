@@ -14,6 +14,7 @@ public enum EffectiveConfigurationPrinter {
             if let running = queue.pollIntervalRunning { polling["running"] = text(running) }
             if !polling.isEmpty { entry["pollInterval"] = polling }
             if let budget = queue.maxRequestsPerMinute { entry["maxRequestsPerMinute"] = budget }
+            if let timeout = queue.requestTimeout { entry["requestTimeout"] = text(timeout) }
             switch queue.provider {
             case .noop:
                 break

@@ -8,6 +8,8 @@ public struct QueueSettings: Sendable, Hashable {
     public var pollIntervalRunning: Duration?
     /// `queues.<name>.maxRequestsPerMinute`: the provider's request budget (used by the vendor providers).
     public var maxRequestsPerMinute: Int?
+    /// `queues.<name>.requestTimeout`: how long one provider API request may take (the vendor providers; 30 s).
+    public var requestTimeout: Duration?
 
     public init(name: String, provider: ProviderSettings) {
         self.name = name

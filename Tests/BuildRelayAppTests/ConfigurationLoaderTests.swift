@@ -140,6 +140,7 @@ import Testing
         ("queues: {main: {provider: buildkite, buildkite: {organization: acme, pipeline: api, tokenFile: /no/such/file}}}", "queues.main.buildkite.tokenFile", "cannot read"),
         ("queues: {main: {provider: buildkite, buildkite: {apiURL: 'ftp://x', organization: acme, pipeline: api, tokenEnv: T}}}", "queues.main.buildkite.apiURL", "http(s) URL"),
         ("queues: {main: {provider: noop, colour: blue}}", "queues.main.colour", "unknown key"),
+        ("queues: {main: {provider: noop, requestTimeout: 0s}}", "queues.main.requestTimeout", "longer than 0"),
         ("logging: {format: xml}", "logging.format", "json, text"),
         ("topics: {status: build.commands}", "topics", "different"),
     ])
@@ -152,7 +153,7 @@ import Testing
     @Test("a Buildkite queue reads its token from the environment; the effective configuration names the variable, never the token")
     func buildkiteQueue() async throws {
         let configuration = try await load(
-            "queues: {main: {provider: buildkite, maxRequestsPerMinute: 150, buildkite: {organization: acme, pipeline: api-ci, tokenEnv: BUILDKITE_TOKEN}}}",
+            "queues: {main: {provider: buildkite, maxRequestsPerMinute: 150, requestTimeout: 5s, buildkite: {organization: acme, pipeline: api-ci, tokenEnv: BUILDKITE_TOKEN}}}",
             environment: ["BUILDKITE_TOKEN": "bk-secret-value-1"])
         guard case .buildkite(let buildkite, let source)? = configuration.queues.first?.provider else {
             Issue.record("not a Buildkite queue: \(configuration.queues)")
@@ -162,8 +163,10 @@ import Testing
         #expect(buildkite.apiURL == "https://api.buildkite.com/v2")
         #expect(buildkite.branch == "main")
         #expect(buildkite.maxRequestsPerMinute == 150)
+        #expect(buildkite.requestTimeout == .seconds(5))
         #expect(source == .environment("BUILDKITE_TOKEN"))
         let yaml = EffectiveConfigurationPrinter.yaml(configuration)
+        #expect(yaml.contains("requestTimeout: 5s"))
         #expect(yaml.contains("tokenEnv: BUILDKITE_TOKEN"))
         #expect(!yaml.contains("bk-secret-value-1"))
         #expect(!"\(configuration)".contains("bk-secret-value-1"))
@@ -179,6 +182,7 @@ import Testing
             return
         }
         #expect(jenkins.user.value == "relay-bot")
+        #expect(jenkins.requestTimeout == .seconds(30))
         #expect(jenkins.token.value == "jenkins-secret-9")
         #expect(user == .environment("JENKINS_USER"))
         #expect(token == .environment("JENKINS_TOKEN"))

@@ -124,6 +124,18 @@ struct BuildkiteBuildManagerTests {
         }
     }
 
+    @Test("a status read slower than the queue's requestTimeout fails as a retryable dependency error")
+    func requestTimeout() async throws {
+        try await FakeBuildkite.withManager(requestTimeout: .milliseconds(300)) { manager, _, server in
+            let (build, _) = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-slow")!)
+            // Every attempt (the read is retried) answers only after 5 s.
+            server.inject(.delay(.seconds(5)), times: 10)
+            let slow = await #expect(throws: BuildError.self) { _ = try await manager.status(build) }
+            #expect(slow?.kind == .dependency)
+            #expect(slow?.isRetryable == true)
+        }
+    }
+
     @Test("bad credentials are a user error naming the setting to fix, and an unknown pipeline a user error naming it")
     func credentialsAndPipelineErrors() async throws {
         try await FakeBuildkite.withManager(token: "wrong-token-123") { manager, _, _ in

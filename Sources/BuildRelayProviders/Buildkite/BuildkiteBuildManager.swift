@@ -21,7 +21,8 @@ public final class BuildkiteBuildManager: BuildManager {
         self.configuration = configuration
         self.http = VendorHTTPClient(settings: .init(
             vendor: "Buildkite", baseURL: configuration.apiURL, credentials: .bearer(configuration.token),
-            credentialsSetting: configuration.tokenSetting, requestsPerMinute: configuration.maxRequestsPerMinute), logger: logger)
+            credentialsSetting: configuration.tokenSetting, requestsPerMinute: configuration.maxRequestsPerMinute,
+            requestTimeout: configuration.requestTimeout), logger: logger)
     }
 
     private var buildsPath: [String] { ["organizations", configuration.organization, "pipelines", configuration.pipeline, "builds"] }

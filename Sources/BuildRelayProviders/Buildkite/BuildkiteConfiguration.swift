@@ -12,10 +12,13 @@ public struct BuildkiteConfiguration: Sendable, Hashable {
     public var tokenSetting: String
     /// The queue's `maxRequestsPerMinute` (Buildkite allows about 200 REST requests a minute per organisation).
     public var maxRequestsPerMinute: Int?
+    /// The queue's `requestTimeout`: how long one API request may take before it counts as failed (retryable).
+    public var requestTimeout: Duration
 
     public init(
         apiURL: String = "https://api.buildkite.com/v2", organization: String, pipeline: String, branch: String = "main",
-        token: Secret, tokenSetting: String = "the Buildkite token", maxRequestsPerMinute: Int? = nil
+        token: Secret, tokenSetting: String = "the Buildkite token", maxRequestsPerMinute: Int? = nil,
+        requestTimeout: Duration = .seconds(30)
     ) {
         self.apiURL = apiURL
         self.organization = organization
@@ -24,5 +27,6 @@ public struct BuildkiteConfiguration: Sendable, Hashable {
         self.token = token
         self.tokenSetting = tokenSetting
         self.maxRequestsPerMinute = maxRequestsPerMinute
+        self.requestTimeout = requestTimeout
     }
 }

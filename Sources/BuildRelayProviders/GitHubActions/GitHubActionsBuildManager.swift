@@ -34,6 +34,7 @@ public final class GitHubActionsBuildManager: BuildManager {
         self.http = VendorHTTPClient(settings: .init(
             vendor: "GitHub", baseURL: configuration.apiURL, credentials: .bearer(configuration.token),
             credentialsSetting: configuration.tokenSetting, requestsPerMinute: configuration.maxRequestsPerMinute,
+            requestTimeout: configuration.requestTimeout,
             headers: [("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28")]), logger: logger)
     }
 

@@ -16,10 +16,13 @@ public struct GitHubActionsConfiguration: Sendable, Hashable {
     /// How long a dispatched run may take to appear in the runs list before the build is reported failed (user:
     /// the workflow probably does not put the request id in its `run-name`).
     public var runAppearanceTimeout: Duration
+    /// The queue's `requestTimeout`: how long one API request may take before it counts as failed (retryable).
+    public var requestTimeout: Duration
 
     public init(
         apiURL: String = "https://api.github.com", repository: String, workflow: String, ref: String = "main", token: Secret,
-        tokenSetting: String = "the GitHub token", maxRequestsPerMinute: Int? = nil, runAppearanceTimeout: Duration = .seconds(600)
+        tokenSetting: String = "the GitHub token", maxRequestsPerMinute: Int? = nil, runAppearanceTimeout: Duration = .seconds(600),
+        requestTimeout: Duration = .seconds(30)
     ) {
         self.apiURL = apiURL
         self.repository = repository
@@ -29,6 +32,7 @@ public struct GitHubActionsConfiguration: Sendable, Hashable {
         self.tokenSetting = tokenSetting
         self.maxRequestsPerMinute = maxRequestsPerMinute
         self.runAppearanceTimeout = runAppearanceTimeout
+        self.requestTimeout = requestTimeout
     }
 
     /// `["repos", "acme", "api"]`.

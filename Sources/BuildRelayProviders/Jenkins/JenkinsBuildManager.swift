@@ -34,7 +34,8 @@ public final class JenkinsBuildManager: BuildManager {
         self.configuration = configuration
         self.http = VendorHTTPClient(settings: .init(
             vendor: "Jenkins", baseURL: configuration.url, credentials: .basic(user: configuration.user, token: configuration.token),
-            credentialsSetting: configuration.credentialsSetting, requestsPerMinute: configuration.maxRequestsPerMinute), logger: logger)
+            credentialsSetting: configuration.credentialsSetting, requestsPerMinute: configuration.maxRequestsPerMinute,
+            requestTimeout: configuration.requestTimeout), logger: logger)
     }
 
     public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {

@@ -10,14 +10,20 @@ public struct JenkinsConfiguration: Sendable, Hashable {
     /// Where the credentials came from, named in errors.
     public var credentialsSetting: String
     public var maxRequestsPerMinute: Int?
+    /// The queue's `requestTimeout`: how long one API request may take before it counts as failed (retryable).
+    public var requestTimeout: Duration
 
-    public init(url: String, job: String, user: Secret, token: Secret, credentialsSetting: String = "the Jenkins user and API token", maxRequestsPerMinute: Int? = nil) {
+    public init(
+        url: String, job: String, user: Secret, token: Secret, credentialsSetting: String = "the Jenkins user and API token",
+        maxRequestsPerMinute: Int? = nil, requestTimeout: Duration = .seconds(30)
+    ) {
         self.url = url
         self.job = job
         self.user = user
         self.token = token
         self.credentialsSetting = credentialsSetting
         self.maxRequestsPerMinute = maxRequestsPerMinute
+        self.requestTimeout = requestTimeout
     }
 
     /// `["job", "api", "job", "nightly"]`.

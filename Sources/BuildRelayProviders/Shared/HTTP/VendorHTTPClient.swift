@@ -23,8 +23,8 @@ final class VendorHTTPClient: Sendable {
         /// Where the credentials come from, for "check …" in messages (`queues.main.buildkite.tokenEnv`).
         var credentialsSetting: String
         var requestsPerMinute: Int?
+        var requestTimeout: Duration
         var headers: [(name: String, value: String)] = []
-        var requestTimeout: Duration = .seconds(30)
         var maximumAttempts = 4
         var maximumResponseBytes = 4 << 20
     }
@@ -45,7 +45,7 @@ final class VendorHTTPClient: Sendable {
         self.logger = logger
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: .seconds(Int64(settings.requestTimeout.components.seconds))))
+            timeout: .init(connect: .seconds(10), read: .milliseconds(settings.requestTimeout.wholeMilliseconds)))
         configuration.httpVersion = .automatic
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
@@ -154,7 +154,7 @@ final class VendorHTTPClient: Sendable {
         case nil:
             break
         }
-        let timeout = TimeAmount.nanoseconds(Int64(settings.requestTimeout.components.seconds) * 1_000_000_000)
+        let timeout = TimeAmount.milliseconds(settings.requestTimeout.wholeMilliseconds)
         let response = try await client.execute(outgoing, timeout: timeout)
         let body = try await response.body.collect(upTo: settings.maximumResponseBytes)
         return VendorResponse(status: Int(response.status.code), headers: response.headers, body: Array(buffer: body))
