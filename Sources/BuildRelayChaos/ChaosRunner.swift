@@ -118,7 +118,8 @@ struct ChaosRunner {
     }
 
     /// A fake Buildkite in this process: every request answered 500 for 30 s, then status reads 10 s slow, then
-    /// malformed, then (full size) slower than the provider's 30 s timeout; a second pipeline answers 503 throughout.
+    /// malformed, then slower than the queue's `requestTimeout` (20 s; 3 s in the short run); a second pipeline
+    /// answers 503 throughout.
     /// Builds on the first must all succeed (the faults stay within `worker.retry`); builds on the second must end
     /// `failed` with a dependency error once the retries are spent; no worker may lose its partitions.
     private func runProviderFaults() async throws -> ScenarioResult {
@@ -127,16 +128,19 @@ struct ChaosRunner {
             func block(_ pipeline: String) -> String {
                 "{apiURL: \"\(server.baseURL)\", organization: \(FakeBuildkite.organization), pipeline: \(pipeline), branch: main, tokenEnv: BUILDKITE_TOKEN}"
             }
+            let requestTimeout = short ? 3 : 20
             let environment = try ChaosEnvironment(
                 name: ChaosScenario.providerFaults.rawValue, brokers: 1, buildrelay: buildrelay, logger: logger,
                 queues: """
                   bk:
                     provider: buildkite
                     pollInterval: {accepted: 1s, running: 1s}
+                    requestTimeout: \(requestTimeout)s
                     buildkite: \(block(FakeBuildkite.pipeline))
                   broken:
                     provider: buildkite
                     pollInterval: {accepted: 1s, running: 1s}
+                    requestTimeout: \(requestTimeout)s
                     buildkite: \(block("broken"))
                 """,
                 // A build may meet several spells in a row (500s, then malformed answers): the bounds cover their sum
@@ -146,7 +150,7 @@ struct ChaosRunner {
                 environment: ["BUILDKITE_TOKEN": FakeBuildkite.token])
             let start = ContinuousClock.now
             // Within the retry bounds: the shortest sum of backoffs before the last attempt is about 10 s (short) or 52 s.
-            let phase = short ? 3.0 : 30.0, slow = short ? 2.0 : 15.0, malformed = short ? 2.0 : 10.0, timeouts = short ? 0.0 : 10.0
+            let phase = short ? 3.0 : 30.0, slow = short ? 2.0 : 15.0, malformed = short ? 2.0 : 10.0, timeouts = short ? 4.0 : 10.0
             @Sendable func at(_ seconds: Double) -> ContinuousClock.Instant { start + .milliseconds(Int(seconds * 1000)) }
             let isStatus: @Sendable (FakeVendorServer.Request) -> Bool = { $0.method == "GET" && $0.path.last?.allSatisfy(\.isNumber) == true }
             server.inject(.respond(.json(503, ["message": "down for maintenance"])), until: at(100_000)) { $0.path.contains("broken") }
@@ -154,18 +158,17 @@ struct ChaosRunner {
             server.inject(.delay(.seconds(short ? 2 : 10)), until: at(2 + phase + slow)) { request in ContinuousClock.now >= at(2 + phase) && isStatus(request) }
             server.inject(.respond(.init(status: 200, headers: ["Content-Type": "application/json"], body: Array(#"{"number": 1, "state": "#.utf8))),
                           until: at(2 + phase + slow + malformed)) { request in ContinuousClock.now >= at(2 + phase + slow) && isStatus(request) }
-            if timeouts > 0 {
-                server.inject(.delay(.seconds(35)), until: at(2 + phase + slow + malformed + timeouts)) { request in
-                    ContinuousClock.now >= at(2 + phase + slow + malformed) && isStatus(request)
-                }
+            server.inject(.delay(.seconds(requestTimeout + 5)), until: at(2 + phase + slow + malformed + timeouts)) { request in
+                ContinuousClock.now >= at(2 + phase + slow + malformed) && isStatus(request)
             }
             for _ in 0..<2 { try environment.pool.start() }
             let broken = (0..<(short ? 5 : 20)).map { "broken-\($0)" }
             for id in broken { try await environment.trigger(id, queue: "broken") }
-            try await ChaosLoad(triggers: short ? 100 : 600, cancels: 0, triggersPerSecond: 20, queue: "bk")
+            // Triggers spread over every fault phase, so builds are in flight through each of them.
+            try await ChaosLoad(triggers: short ? 100 : 600, cancels: 0, triggersPerSecond: short ? 8 : 20, queue: "bk")
                 .run(in: environment, prefix: "bk", minimumSeconds: 2 + phase + slow + malformed + timeouts) { _ in environment.pool.checkAlive() }
-            let notes = [String(format: "500s for %.0f s, status reads %d s slow for %.0f s, malformed for %.0f s, timing out for %.0f s; pipeline `broken` 503 throughout",
-                                phase, short ? 2 : 10, slow, malformed, timeouts)]
+            let notes = [String(format: "500s for %.0f s, status reads %d s slow for %.0f s, malformed for %.0f s, past the %d s requestTimeout for %.0f s; pipeline `broken` 503 throughout",
+                                phase, short ? 2 : 10, slow, malformed, requestTimeout, timeouts)]
             return try await result(of: .providerFaults, in: environment, faults: 0, notes: notes) { events in
                 var problems: [String] = []
                 for (id, stream) in events where id.hasPrefix("bk-") {
