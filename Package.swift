@@ -134,6 +134,7 @@ let package = Package(
         .target(
             name: "BuildRelayTestSupport",
             dependencies: [
+                "BuildRelayCore",
                 "BuildRelayProviders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -94,7 +94,7 @@ struct ChaosRunner {
     /// Waits for the end, checks the invariants and the dead-letter topic, and makes the scenario's row.
     private func result(
         of scenario: ChaosScenario, in environment: ChaosEnvironment, faults: Int, notes: [String],
-        extraChecks: ([String: [ObservedEvent]]) -> [String] = { _ in [] }
+        extraChecks: ([String: [StatusEventView]]) -> [String] = { _ in [] }
     ) async throws -> ScenarioResult {
         environment.pool.checkAlive()
         let report = try await environment.finish(timeout: .seconds(short ? 90 : 240))

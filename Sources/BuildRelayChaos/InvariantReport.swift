@@ -1,3 +1,5 @@
+import BuildRelayTestSupport
+
 /// The contract's promises, checked over what a scenario published: for every request, exactly one terminal event
 /// (by distinct event id), sequences 1…n without gaps, no event id with two contents, one build per request, and
 /// a cancelled request ending `cancelled` unless its build ended first.
@@ -29,11 +31,11 @@ struct InvariantReport {
 
     /// `cancels` maps a cancelled request id to when its cancel was sent (ms since the Unix epoch); `describe` says
     /// where a request's commands went, for the problem of a request without its terminal event.
-    init(events: [String: [ObservedEvent]], requestIDs: [String], cancels: [String: Int64], describe: (String) -> String = { _ in "" }) {
+    init(events: [String: [StatusEventView]], requestIDs: [String], cancels: [String: Int64], describe: (String) -> String = { _ in "" }) {
         requests = requestIDs.count
         cancelsSent = cancels.count
         for id in requestIDs {
-            var unique: [String: ObservedEvent] = [:]
+            var unique: [String: StatusEventView] = [:]
             for event in events[id] ?? [] {
                 if let seen = unique[event.id] {
                     if seen.bytes == event.bytes { identicalRepeats += 1 } else {

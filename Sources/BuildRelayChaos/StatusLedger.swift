@@ -1,4 +1,5 @@
 import BuildRelayKafka
+import BuildRelayTestSupport
 import Foundation
 import Logging
 import Synchronization
@@ -7,7 +8,7 @@ import Synchronization
 /// client, no group), for checking the contract's invariants from outside.
 final class StatusLedger: Sendable {
     private struct Contents {
-        var events: [String: [ObservedEvent]] = [:]
+        var events: [String: [StatusEventView]] = [:]
         var unreadable = 0
         var deadLetters: [(key: String, reason: String?)] = []
     }
@@ -38,7 +39,7 @@ final class StatusLedger: Sendable {
                 if message.topic == deadLetter {
                     let reason = message.headers.first { $0.name == "buildrelay-error" }.flatMap { $0.value }.map { String(decoding: $0, as: UTF8.self) }
                     shelf.contents.withLock { $0.deadLetters.append((key, reason)) }
-                } else if let observed = ObservedEvent(message.value ?? []) {
+                } else if let observed = StatusEventView(message.value ?? []) {
                     shelf.contents.withLock { $0.events[observed.requestID, default: []].append(observed) }
                 } else {
                     shelf.contents.withLock { $0.unreadable += 1 }
@@ -48,7 +49,7 @@ final class StatusLedger: Sendable {
     }
 
     /// Every event per request id, in the order read.
-    var events: [String: [ObservedEvent]] { shelf.contents.withLock { $0.events } }
+    var events: [String: [StatusEventView]] { shelf.contents.withLock { $0.events } }
     var deadLetters: [(key: String, reason: String?)] { shelf.contents.withLock { $0.deadLetters } }
     var unreadableEvents: Int { shelf.contents.withLock { $0.unreadable } }
 

@@ -34,7 +34,7 @@ struct FailoverTests {
         if abruptly { await first.abort() } else { await first.stop() }
 
         try await waitUntil("every request terminal", seconds: 120) {
-            Set(reader.all.filter { ["succeeded", "failed", "cancelled"].contains($0.status) }.map(\.requestID)).count == Self.builds
+            Set(reader.all.filter { $0.isTerminal }.map(\.requestID)).count == Self.builds
         }
         await second.stop()
         Self.checkStreams(reader.all, ids: ids)
@@ -53,7 +53,7 @@ struct FailoverTests {
             }
             let sequence = unique.values.sorted { $0.sequence < $1.sequence }
             if sequence.map(\.sequence) != Array(1...max(1, sequence.count)) { problems.append("\(id): sequences \(sequence.map(\.sequence))") }
-            let terminal = sequence.filter { ["succeeded", "failed", "cancelled"].contains($0.status) }
+            let terminal = sequence.filter { $0.isTerminal }
             if terminal.count != 1 || terminal.first?.sequence != sequence.last?.sequence {
                 problems.append("\(id): statuses \(sequence.map(\.status))")
             }

@@ -62,7 +62,7 @@ struct KilledWorkerTests {
 
         let every = simulatedIDs + localIDs
         try await waitUntil("every request terminal but the second worker's local builds", seconds: 120) {
-            let terminal = Set(reader.all.filter { ["succeeded", "failed", "cancelled"].contains($0.status) }.map(\.requestID))
+            let terminal = Set(reader.all.filter { $0.isTerminal }.map(\.requestID))
             return simulatedIDs.allSatisfy(terminal.contains) && firstsBuilds.keys.allSatisfy(terminal.contains)
         }
         for id in firstsBuilds.keys {
@@ -73,7 +73,7 @@ struct KilledWorkerTests {
         second.kill(SIGTERM)
         #expect(await second.waitForExit(seconds: 30) == 0)
         try await waitUntil("every request terminal", seconds: 30) {
-            Set(reader.all.filter { ["succeeded", "failed", "cancelled"].contains($0.status) }.map(\.requestID)).count == every.count
+            Set(reader.all.filter { $0.isTerminal }.map(\.requestID)).count == every.count
         }
         FailoverTests.checkStreams(reader.all, ids: every)
         await reader.close()

@@ -192,18 +192,13 @@ final class RunningWorker: Sendable {
     }
 }
 
-/// One published status event, parsed.
+/// One published status event, parsed, with the Kafka headers it came with.
+@dynamicMemberLookup
 struct PublishedEvent: Sendable {
-    var bytes: [UInt8]
-    var id: String
-    var requestID: String
-    var sequence: Int
-    var status: String
-    var previousStatus: String
-    var buildID: String?
-    var errorKind: String?
-    var metadata: [String: String]
+    var event: StatusEventView
     var headers: [KafkaHeader]
+
+    subscript<Value>(dynamicMember keyPath: KeyPath<StatusEventView, Value>) -> Value { event[keyPath: keyPath] }
 }
 
 /// Everything the workers published, read as it arrives.
@@ -259,7 +254,7 @@ final class PublishedRecords: Sendable {
     @discardableResult
     func waitForTerminal(_ requestID: String, seconds: Double = 30) async throws -> [PublishedEvent] {
         try await waitUntil("a terminal event for \(requestID)", seconds: seconds) {
-            self.events(for: requestID).contains { ["succeeded", "failed", "cancelled"].contains($0.status) }
+            self.events(for: requestID).contains { $0.isTerminal }
         }
         return events(for: requestID)
     }
@@ -272,19 +267,6 @@ final class PublishedRecords: Sendable {
     }
 
     private static func parse(_ message: KafkaMessage) -> PublishedEvent? {
-        guard let value = message.value, case .object(let event)? = try? JSONParser.parse(value),
-              case .string(let id)? = event["id"], case .object(let data)? = event["data"],
-              case .string(let requestID)? = data["requestId"], case .number(let sequence)? = data["sequence"],
-              case .string(let status)? = data["status"], case .string(let previous)? = data["previousStatus"] else { return nil }
-        var buildID: String?
-        if case .string(let value)? = data["buildId"] { buildID = value }
-        var errorKind: String?
-        if case .object(let error)? = data["error"], case .string(let kind)? = error["kind"] { errorKind = kind }
-        var metadata: [String: String] = [:]
-        if case .object(let entries)? = data["metadata"] {
-            for case let (key, .string(value)) in entries { metadata[key] = value }
-        }
-        return PublishedEvent(bytes: value, id: id, requestID: requestID, sequence: Int(sequence), status: status, previousStatus: previous,
-                              buildID: buildID, errorKind: errorKind, metadata: metadata, headers: message.headers)
+        StatusEventView(message.value ?? []).map { PublishedEvent(event: $0, headers: message.headers) }
     }
 }
