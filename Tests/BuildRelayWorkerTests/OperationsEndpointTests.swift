@@ -45,7 +45,7 @@ struct OperationsEndpointTests {
         for family in [
             "buildrelay_commands_total", "buildrelay_provider_calls_total", "buildrelay_provider_call_duration_seconds",
             "buildrelay_status_transitions_total", "buildrelay_events_published_total", "buildrelay_builds_in_flight",
-            "buildrelay_rebalances_total", "buildrelay_retries_total", "buildrelay_dead_letters_total",
+            "buildrelay_rebalances_total", "buildrelay_retries_total", "buildrelay_dead_letters_total", "buildrelay_commands_ignored_total",
         ] {
             #expect(metrics.contains("# TYPE \(family) "), "no \(family) in /metrics")
         }

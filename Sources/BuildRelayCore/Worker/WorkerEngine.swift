@@ -128,6 +128,7 @@ public final class WorkerEngine: Sendable {
         }
         if !ignored.isEmpty {
             // Never expected: the consumer hands over records only between an assignment and its revocation.
+            metrics.ignoredRecords.increment(by: ignored.count)
             logger.warning("command records of partitions this worker does not own were ignored", metadata: ["records": "\(ignored.prefix(20))"])
         }
     }

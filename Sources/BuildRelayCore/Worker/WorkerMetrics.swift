@@ -22,6 +22,8 @@ struct WorkerMetrics: Sendable {
     let rejected = Counter(label: "buildrelay_commands_total", dimensions: [("type", "invalid"), ("outcome", "dead_lettered")])
     let eventsPublished = Counter(label: "buildrelay_events_published_total")
     let deadLetters = Counter(label: "buildrelay_dead_letters_total")
+    /// Command records of partitions the engine did not own when they arrived: never expected, worth an alert.
+    let ignoredRecords = Counter(label: "buildrelay_commands_ignored_total")
     let buildsInFlight = Gauge(label: "buildrelay_builds_in_flight")
     /// How late scheduled status polls start (timer and status-call queue together).
     let pollLag = Metrics.Timer(label: "buildrelay_status_poll_lag_seconds", preferredDisplayUnit: .seconds)
