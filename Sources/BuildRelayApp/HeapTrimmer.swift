@@ -10,6 +10,8 @@ import ServiceLifecycle
 /// milliseconds on a heap of a few hundred megabytes, on a thread of its own.
 public struct HeapTrimmer: Service {
     let interval: Duration
+    /// Called after each trim, on the trimmer's task.
+    let afterTrim: @Sendable () -> Void
 
     /// glibc's `malloc_trim` (declared in `malloc.h`, which Swift's Glibc module leaves out); `nil` on another C
     /// library, where the trimmer does nothing.
@@ -18,8 +20,9 @@ public struct HeapTrimmer: Service {
         return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
     }()
 
-    public init(interval: Duration = .seconds(15)) {
+    public init(interval: Duration = .seconds(15), afterTrim: @escaping @Sendable () -> Void = {}) {
         self.interval = interval
+        self.afterTrim = afterTrim
     }
 
     public func run() async throws {
@@ -35,6 +38,7 @@ public struct HeapTrimmer: Service {
                     continuation.resume()
                 }
             }
+            afterTrim()
         }
     }
 }
