@@ -107,7 +107,7 @@ struct ConfigurationBuilder {
         }
         let requestsPerMinute = try values.int("\(prefix).maxRequestsPerMinute", minimum: 1)
         let requestTimeout = try positive("\(prefix).requestTimeout")
-        let limits = VendorLimits(requestsPerMinute: requestsPerMinute, requestTimeout: requestTimeout ?? .seconds(30))
+        let limits = VendorLimits(requestsPerMinute: requestsPerMinute, requestTimeout: requestTimeout ?? VendorDefaults.requestTimeout)
         let settings: ProviderSettings
         switch provider {
         case "noop":

@@ -8,7 +8,7 @@ struct PendingOffsets {
     /// The offset after the newest consumed command, or `nil` before the first.
     private var end: Int64?
     /// The first command consumed in this assignment.
-    private(set) var first: Int64?
+    private var first: Int64?
 
     /// Records a consumed command; offsets arrive in increasing order.
     mutating func consumed(_ offset: Int64) {

@@ -16,8 +16,6 @@ final class StateWaiters: Sendable {
     /// Some task waits: lets the engine skip this lock on every change otherwise.
     private let armed = Atomic<Bool>(false)
 
-    init() {}
-
     /// For the engine, with its lock held, after a change: removes the waiters whose condition now holds and returns
     /// their continuations, to be resumed once the engine's lock is released.
     func satisfied(by state: WorkerEngineState) -> [CheckedContinuation<Void, Never>] {

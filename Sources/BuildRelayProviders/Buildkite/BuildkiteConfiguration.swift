@@ -18,7 +18,7 @@ public struct BuildkiteConfiguration: Sendable, Hashable {
     public init(
         apiURL: String = "https://api.buildkite.com/v2", organization: String, pipeline: String, branch: String = "main",
         token: Secret, tokenSetting: String = "the Buildkite token", maxRequestsPerMinute: Int? = nil,
-        requestTimeout: Duration = .seconds(30)
+        requestTimeout: Duration = VendorDefaults.requestTimeout
     ) {
         self.apiURL = apiURL
         self.organization = organization

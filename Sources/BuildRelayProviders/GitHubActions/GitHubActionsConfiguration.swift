@@ -22,7 +22,7 @@ public struct GitHubActionsConfiguration: Sendable, Hashable {
     public init(
         apiURL: String = "https://api.github.com", repository: String, workflow: String, ref: String = "main", token: Secret,
         tokenSetting: String = "the GitHub token", maxRequestsPerMinute: Int? = nil, runAppearanceTimeout: Duration = .seconds(600),
-        requestTimeout: Duration = .seconds(30)
+        requestTimeout: Duration = VendorDefaults.requestTimeout
     ) {
         self.apiURL = apiURL
         self.repository = repository

@@ -15,7 +15,7 @@ public struct JenkinsConfiguration: Sendable, Hashable {
 
     public init(
         url: String, job: String, user: Secret, token: Secret, credentialsSetting: String = "the Jenkins user and API token",
-        maxRequestsPerMinute: Int? = nil, requestTimeout: Duration = .seconds(30)
+        maxRequestsPerMinute: Int? = nil, requestTimeout: Duration = VendorDefaults.requestTimeout
     ) {
         self.url = url
         self.job = job
