@@ -94,6 +94,13 @@ public final class KafkaProducer: Service, Sendable {
         throw error
     }
 
+    /// Runs `handler` after each round of delivery reports, on the thread that served them, once the round's last
+    /// `onDelivery` returned: it lets a caller apply many acknowledgements at once (collect in `onDelivery`,
+    /// apply in `handler`). Rounds are served by the poll thread, and by ``flush(timeout:)`` on its caller's behalf.
+    public func afterEachDeliveryRound(_ handler: @escaping @Sendable () -> Void) {
+        context.setRoundHandler(handler)
+    }
+
     /// Hands every record to librdkafka in order, waiting for queue space as needed.
     public func enqueue(contentsOf records: some Sequence<KafkaProducerRecord>) async throws {
         for record in records { try await enqueue(record) }
@@ -101,7 +108,9 @@ public final class KafkaProducer: Service, Sendable {
 
     /// Waits until every record handed to librdkafka was acknowledged or failed; throws `timedOut` otherwise.
     public func flush(timeout: Duration) async throws {
-        try await client.runBlocking { [client] in
+        try await client.runBlocking { [client, context] in
+            // rd_kafka_flush serves delivery reports itself, on this thread: end its round here.
+            defer { context.deliveriesServed() }
             try KafkaError.check(rd_kafka_flush(client.handle, timeout.milliseconds), "flush")
         }
     }

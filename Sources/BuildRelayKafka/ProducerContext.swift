@@ -10,6 +10,7 @@ final class ProducerContext: RdKafkaClientContext, @unchecked Sendable {
     /// Bumped each time delivery reports were served; lets a waiter detect room freed before it registered.
     private let deliveryGeneration = Atomic<UInt64>(0)
     private let spaceWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
+    private let roundHandler = Mutex<(@Sendable () -> Void)?>(nil)
     let failedDeliveries = Atomic<Int>(0)
 
     init(configuration: KafkaProducerConfiguration, logger: Logger) {
@@ -43,8 +44,15 @@ final class ProducerContext: RdKafkaClientContext, @unchecked Sendable {
 
     var currentGeneration: UInt64 { deliveryGeneration.load(ordering: .acquiring) }
 
-    /// Called by the poll thread after serving events: wakes every task waiting for queue space.
+    /// See ``KafkaProducer/afterEachDeliveryRound(_:)``.
+    func setRoundHandler(_ handler: @escaping @Sendable () -> Void) {
+        roundHandler.withLock { $0 = handler }
+    }
+
+    /// Called by the thread that served delivery reports, after serving them: runs the round handler and wakes
+    /// every task waiting for queue space.
     func deliveriesServed() {
+        roundHandler.withLock { $0 }?()
         deliveryGeneration.add(1, ordering: .releasing)
         let waiters = spaceWaiters.withLock { $0.removeAllAndReturn() }
         for waiter in waiters { waiter.resume() }

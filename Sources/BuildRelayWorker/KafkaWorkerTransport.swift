@@ -24,6 +24,10 @@ final class KafkaWorkerTransport: WorkerTransport {
         self.logger = logger
     }
 
+    func afterEachCompletionRound(_ handler: @escaping @Sendable () -> Void) {
+        enqueuer.afterEachCompletionRound(handler)
+    }
+
     func appendState(_ record: StateLogRecord, completion: @escaping @Sendable ((any Error)?) -> Void) {
         let kafkaRecord = KafkaProducerRecord(topic: topics.state, partition: record.partition, key: record.key, value: record.value)
         enqueuer.enqueue(kafkaRecord) { completion($0.failure) }
@@ -51,12 +55,13 @@ final class KafkaWorkerTransport: WorkerTransport {
         }
     }
 
-    func commandsProcessed(partition: Int32, nextOffset: Int64) {
+    func commandsProcessed(_ nextOffsets: [Int32: Int64]) {
+        let offsets = Dictionary(uniqueKeysWithValues: nextOffsets.map { (KafkaTopicPartition(topic: topics.commands, partition: $0.key), $0.value) })
         do {
-            try consumer.storeOffsets([KafkaTopicPartition(topic: topics.commands, partition: partition): nextOffset])
+            try consumer.storeOffsets(offsets)
         } catch {
-            // The partition was revoked meanwhile: its new owner starts from the last committed offset.
-            logger.debug("offset not stored", metadata: ["partition": "\(partition)", "kafka.error": "\(error)"])
+            // A partition was revoked meanwhile: its new owner starts from the last committed offset.
+            logger.debug("offsets not stored", metadata: ["offsets": "\(nextOffsets)", "kafka.error": "\(error)"])
         }
     }
 

@@ -3,6 +3,10 @@ import Synchronization
 
 /// Hands records to a producer without ever waiting, in the order they are given: when librdkafka's queue is
 /// full, the record and every later one wait in a local list that one task drains as room appears.
+///
+/// Completions run in rounds: after one or more of them, on the same thread, the handler registered with
+/// ``afterEachCompletionRound(_:)`` runs (delivery reports come in the producer's rounds; a completion this type
+/// runs itself, for a record that could not be enqueued, is a round of its own).
 final class OrderedEnqueuer: Sendable {
     typealias Completion = @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
 
@@ -14,9 +18,15 @@ final class OrderedEnqueuer: Sendable {
 
     private let producer: KafkaProducer
     private let state = Mutex(State())
+    private let roundHandler = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(producer: KafkaProducer) {
         self.producer = producer
+    }
+
+    func afterEachCompletionRound(_ handler: @escaping @Sendable () -> Void) {
+        roundHandler.withLock { $0 = handler }
+        producer.afterEachDeliveryRound(handler)
     }
 
     func enqueue(_ record: KafkaProducerRecord, completion: @escaping Completion) {
@@ -29,7 +39,7 @@ final class OrderedEnqueuer: Sendable {
         do throws(KafkaError) {
             try producer.tryEnqueue(record, onDelivery: completion)
         } catch {
-            guard error.code == .queueFull else { return completion(.failure(error)) }
+            guard error.code == .queueFull else { return complete(completion, with: error) }
             let startDrain = state.withLock { state in
                 state.waiting.append((record, completion))
                 defer { state.draining = true }
@@ -53,10 +63,15 @@ final class OrderedEnqueuer: Sendable {
             do {
                 try await producer.enqueue(record, onDelivery: completion)
             } catch let error as KafkaError {
-                completion(.failure(error))
+                complete(completion, with: error)
             } catch {
-                completion(.failure(KafkaError(code: .fatal, message: "\(error)")))
+                complete(completion, with: KafkaError(code: .fatal, message: "\(error)"))
             }
         }
+    }
+
+    private func complete(_ completion: Completion, with error: KafkaError) {
+        completion(.failure(error))
+        roundHandler.withLock { $0 }?()
     }
 }

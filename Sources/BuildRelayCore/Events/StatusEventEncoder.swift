@@ -13,7 +13,7 @@ public struct StatusEventEncoder: Sendable {
     }
 
     public func encode(_ event: StatusEvent) -> [UInt8] {
-        var out = JSONWriter(capacity: 512 + event.metadata.entries.count * 64)
+        var out = JSONWriter(capacity: 640 + JSONWriter.estimatedSize(of: event.metadata.entries) + (event.error?.message.utf8.count ?? 0))
         out.raw(#"{"specversion":"1.0","id":"#)
         out.string(event.id)
         out.raw(#","source":"#)

@@ -100,8 +100,8 @@ public struct JSONParser {
     }
 
     /// Consumes `closing` and leaves the container if it is next.
-    private mutating func leave(at closing: Character) -> Bool {
-        guard current == closing.asciiValue else { return false }
+    private mutating func leave(at closing: Unicode.Scalar) -> Bool {
+        guard current == UInt8(ascii: closing) else { return false }
         index += 1
         depth -= 1
         return true

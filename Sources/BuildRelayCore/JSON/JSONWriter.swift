@@ -59,6 +59,12 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "}"))
     }
 
+    /// About the bytes ``object(_:)`` writes for `members` (exact unless something needs escaping), for reserving
+    /// capacity up front: growing a buffer copies it.
+    static func estimatedSize(of members: [String: String]) -> Int {
+        members.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 }
+    }
+
     /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) for milliseconds since the Unix epoch.
     mutating func timestamp(milliseconds: Int64) {
         let millisecondsOfSecond = Int(((milliseconds % 1000) + 1000) % 1000)

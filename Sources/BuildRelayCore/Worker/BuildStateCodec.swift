@@ -6,7 +6,7 @@ public enum BuildStateCodec {
     public static let version = 1
 
     public static func encode(_ record: BuildStateRecord) -> [UInt8] {
-        var out = JSONWriter(capacity: 320 + (record.lastEvent?.count ?? 0))
+        var out = JSONWriter(capacity: 512 + (record.lastEvent?.count ?? 0) + JSONWriter.estimatedSize(of: record.metadata.entries))
         out.raw(#"{"version":1,"requestId":"#)
         out.string(record.requestID.rawValue)
         out.raw(#","queue":"#)

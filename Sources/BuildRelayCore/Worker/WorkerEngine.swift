@@ -35,6 +35,8 @@ public final class WorkerEngine: Sendable {
     /// ``WorkerEngineState/isBackedUp`` as of the last update.
     private let backedUp = Atomic<Bool>(false)
     private let waiters = StateWaiters()
+    /// Acknowledgements of the transport's current round, applied together when the round ends.
+    private let completions = Mutex<[TransportCompletion]>([])
 
     /// Milliseconds since the Unix epoch, from the system clock.
     public static let systemNow: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -53,6 +55,7 @@ public final class WorkerEngine: Sendable {
         self.decoder = CommandDecoder(maximumCommandBytes: settings.maxCommandBytes)
         self.state = Mutex(WorkerEngineState(settings: settings, queues: queuesByName))
         self.metrics = WorkerMetrics(queues: queues)
+        transport.afterEachCompletionRound { [weak self] in self?.applyCompletions() }
     }
 
     /// Runs provider calls and timers until ``stop()`` or cancellation; throws the first error that made a record
@@ -286,6 +289,8 @@ public final class WorkerEngine: Sendable {
     }
 
     private func execute(_ effects: [EngineEffect]) {
+        var processed: [Int32: Int64] = [:]
+        defer { if !processed.isEmpty { transport.commandsProcessed(processed) } }
         for effect in effects {
             switch effect {
             case .call(let call):
@@ -293,12 +298,10 @@ public final class WorkerEngine: Sendable {
             case .cancelQuietly(let buildID, let queue):
                 Task { try? await queue.manager.cancel(buildID) }
             case .appendState(let record, let build):
-                transport.appendState(record) { error in
-                    self.update { state, effects in state.stateAppended(build, error: error, now: self.now(), effects: &effects) }
-                }
+                transport.appendState(record) { error in self.completed(.stateAppended(build, error: error)) }
             case .appendTombstone(let record, let epoch):
                 transport.appendState(record) { error in
-                    self.update { state, _ in state.tombstoneAppended(partition: record.partition, epoch: epoch, error: error) }
+                    self.completed(.tombstoneAppended(partition: record.partition, epoch: epoch, error: error))
                 }
             case .publishStatus(let record, let build, let transition):
                 transport.publishStatus(record) { error in
@@ -307,18 +310,16 @@ public final class WorkerEngine: Sendable {
                         self.metrics.eventsPublished.increment()
                         if let transition { self.metrics.transitions[transition]?.increment() }
                     }
-                    self.update { state, effects in state.statusPublished(build, error: error, now: self.now(), effects: &effects) }
+                    self.completed(.statusPublished(build, error: error))
                 }
             case .publishDeadLetter(let record, let epoch, let requestID):
                 transport.publishDeadLetter(record) { error in
                     if error == nil { self.metrics.deadLetters.increment() }
-                    self.update { state, effects in
-                        state.deadLettered(partition: record.source.partition, epoch: epoch, requestID: requestID, offset: record.source.offset,
-                                           error: error, now: self.now(), effects: &effects)
-                    }
+                    self.completed(.deadLettered(
+                        partition: record.source.partition, epoch: epoch, requestID: requestID, offset: record.source.offset, error: error))
                 }
             case .commandsProcessed(let partition, let nextOffset):
-                transport.commandsProcessed(partition: partition, nextOffset: nextOffset)
+                processed[partition] = max(nextOffset, processed[partition] ?? nextOffset)
             case .schedule(let timer, let delay):
                 switch timer {
                 case .retryTrigger: metrics.retries["trigger"]?.increment()
@@ -336,34 +337,67 @@ public final class WorkerEngine: Sendable {
         }
     }
 
+    private func completed(_ completion: TransportCompletion) {
+        completions.withLock { $0.append(completion) }
+    }
+
+    /// Applies the acknowledgements of the round that just ended, under one lock.
+    private func applyCompletions() {
+        var round: [TransportCompletion] = []
+        completions.withLock { swap(&$0, &round) }
+        guard !round.isEmpty else { return }
+        update { state, effects in
+            let now = self.now()
+            for completion in round { state.completed(completion, now: now, effects: &effects) }
+        }
+    }
+
     /// Provider calls a serving task makes before it yields: with a backlog and providers that answer at once
     /// (`noop`), `take()` and the call never suspend, and the task would otherwise keep its thread, starving the
     /// consume loop and the other tasks until the backlog is gone.
     private static let callsPerTurn = 16
 
+    /// A call that returns within this time lets its outcome wait for the next queued call's, so that a turn's
+    /// outcomes are applied under one lock; a slower call's outcome is applied at once.
+    private static let quickCall = Duration.microseconds(50)
+
     private func serveCalls(from calls: WorkQueue<ProviderCall>) async {
+        var outcomes: [ProviderCallOutcome] = []
+        outcomes.reserveCapacity(Self.callsPerTurn)
         var callsThisTurn = 0
-        while let call = await calls.take() {
+        var next = await calls.take()
+        while let call = next {
+            let started = ContinuousClock.now
+            outcomes.append(await perform(call))
             callsThisTurn += 1
+            let quick = ContinuousClock.now - started < Self.quickCall
+            next = quick && callsThisTurn < Self.callsPerTurn ? calls.takeIfQueued() : nil
+            guard next == nil else { continue }
+            update { state, effects in
+                let now = self.now()
+                for outcome in outcomes { state.callCompleted(outcome, now: now, effects: &effects) }
+            }
+            outcomes.removeAll(keepingCapacity: true)
             if callsThisTurn == Self.callsPerTurn {
                 callsThisTurn = 0
                 await Task.yield()
             }
-            if let due = call.due { metrics.recordPollLag(ContinuousClock.now - due) }
-            let manager = call.queue.manager
-            switch call.operation {
-            case .trigger(let trigger):
-                let result = await perform(call) {
-                    try await manager.trigger(queue: trigger.queue, changes: trigger.changes, metadata: trigger.metadata, requestID: trigger.requestID)
-                }
-                update { state, effects in state.triggerCompleted(call.build, result: result, now: self.now(), effects: &effects) }
-            case .status(let buildID):
-                let result = await perform(call) { try await manager.status(buildID) }
-                update { state, effects in state.statusCompleted(call.build, result: result, now: self.now(), effects: &effects) }
-            case .cancel(let buildID):
-                let result = await perform(call) { try await manager.cancel(buildID) }
-                update { state, effects in state.cancelCompleted(call.build, result: result, now: self.now(), effects: &effects) }
-            }
+            next = await calls.take()
+        }
+    }
+
+    private func perform(_ call: ProviderCall) async -> ProviderCallOutcome {
+        if let due = call.due { metrics.recordPollLag(ContinuousClock.now - due) }
+        let manager = call.queue.manager
+        switch call.operation {
+        case .trigger(let trigger):
+            return .triggered(call.build, await perform(call) {
+                try await manager.trigger(queue: trigger.queue, changes: trigger.changes, metadata: trigger.metadata, requestID: trigger.requestID)
+            })
+        case .status(let buildID):
+            return .polled(call.build, await perform(call) { try await manager.status(buildID) })
+        case .cancel(let buildID):
+            return .cancelled(call.build, await perform(call) { try await manager.cancel(buildID) })
         }
     }
 

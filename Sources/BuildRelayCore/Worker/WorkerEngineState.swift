@@ -141,7 +141,15 @@ struct WorkerEngineState {
 
     // MARK: Provider results
 
-    mutating func triggerCompleted(_ reference: BuildReference, result: Result<(BuildID, BuildStatus), any Error>, now: Int64, effects: inout Effects) {
+    mutating func callCompleted(_ outcome: ProviderCallOutcome, now: Int64, effects: inout Effects) {
+        switch outcome {
+        case .triggered(let build, let result): triggerCompleted(build, result: result, now: now, effects: &effects)
+        case .polled(let build, let result): statusCompleted(build, result: result, now: now, effects: &effects)
+        case .cancelled(let build, let result): cancelCompleted(build, result: result, now: now, effects: &effects)
+        }
+    }
+
+    private mutating func triggerCompleted(_ reference: BuildReference, result: Result<(BuildID, BuildStatus), any Error>, now: Int64, effects: inout Effects) {
         guard let (table, build) = current(reference, finishingCall: true) else { return }
         guard case .triggering(let trigger, let offset, let attempt, let firstFailure) = build.activity else { return }
         switch result {
@@ -171,7 +179,7 @@ struct WorkerEngineState {
         }
     }
 
-    mutating func statusCompleted(_ reference: BuildReference, result: Result<(BuildStatus, BuildMetadata), any Error>, now: Int64, effects: inout Effects) {
+    private mutating func statusCompleted(_ reference: BuildReference, result: Result<(BuildStatus, BuildMetadata), any Error>, now: Int64, effects: inout Effects) {
         guard let (table, build) = current(reference, finishingCall: false) else { return }
         build.pollInFlight = false
         guard build.isIdle, !table.revoking, !build.record.status.isTerminal, let queue = queues[build.record.queue] else { return }
@@ -200,7 +208,7 @@ struct WorkerEngineState {
         }
     }
 
-    mutating func cancelCompleted(_ reference: BuildReference, result: Result<Void, any Error>, now: Int64, effects: inout Effects) {
+    private mutating func cancelCompleted(_ reference: BuildReference, result: Result<Void, any Error>, now: Int64, effects: inout Effects) {
         guard let (table, build) = current(reference, finishingCall: true) else { return }
         guard case .cancelling(let attempt, let firstFailure) = build.activity, let queue = queues[build.record.queue] else { return }
         switch result {
@@ -226,7 +234,20 @@ struct WorkerEngineState {
 
     // MARK: Records
 
-    mutating func stateAppended(_ reference: BuildReference, error: (any Error)?, now: Int64, effects: inout Effects) {
+    mutating func completed(_ completion: TransportCompletion, now: Int64, effects: inout Effects) {
+        switch completion {
+        case .stateAppended(let build, let error):
+            stateAppended(build, error: error, now: now, effects: &effects)
+        case .tombstoneAppended(let partition, let epoch, let error):
+            tombstoneAppended(partition: partition, epoch: epoch, error: error)
+        case .statusPublished(let build, let error):
+            statusPublished(build, error: error, now: now, effects: &effects)
+        case .deadLettered(let partition, let epoch, let requestID, let offset, let error):
+            deadLettered(partition: partition, epoch: epoch, requestID: requestID, offset: offset, error: error, now: now, effects: &effects)
+        }
+    }
+
+    private mutating func stateAppended(_ reference: BuildReference, error: (any Error)?, now: Int64, effects: inout Effects) {
         if let error { fatalError = fatalError ?? error }
         guard let (table, build) = current(reference, finishingCall: true) else { return }
         guard error == nil, case .recording(let completes, let then) = build.activity else { return }
@@ -248,13 +269,13 @@ struct WorkerEngineState {
         }
     }
 
-    mutating func tombstoneAppended(partition: Int32, epoch: Int, error: (any Error)?) {
+    private mutating func tombstoneAppended(partition: Int32, epoch: Int, error: (any Error)?) {
         if let error { fatalError = fatalError ?? error }
         guard let table = partitions[partition], table.epoch == epoch else { return }
         table.busy -= 1
     }
 
-    mutating func statusPublished(_ reference: BuildReference, error: (any Error)?, now: Int64, effects: inout Effects) {
+    private mutating func statusPublished(_ reference: BuildReference, error: (any Error)?, now: Int64, effects: inout Effects) {
         if let error { fatalError = fatalError ?? error }
         guard let (table, build) = current(reference, finishingCall: true) else { return }
         guard error == nil, case .publishing = build.activity else { return }
@@ -274,7 +295,7 @@ struct WorkerEngineState {
         continueWaiting(reference, build, table: table, now: now, effects: &effects)
     }
 
-    mutating func deadLettered(partition: Int32, epoch: Int, requestID: RequestID?, offset: Int64, error: (any Error)?, now: Int64, effects: inout Effects) {
+    private mutating func deadLettered(partition: Int32, epoch: Int, requestID: RequestID?, offset: Int64, error: (any Error)?, now: Int64, effects: inout Effects) {
         if let error { fatalError = fatalError ?? error }
         guard error == nil, let table = partitions[partition], table.epoch == epoch else { return }
         table.busy -= 1

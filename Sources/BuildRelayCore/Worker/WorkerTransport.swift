@@ -2,8 +2,13 @@
 ///
 /// Completions are called exactly once, on any thread, never before the method returned and never while the
 /// engine holds its lock; a non-nil error means the record was not stored and will not be (the engine treats that
-/// as fatal: it stops, so that a healthy worker takes over from the last durable state).
+/// as fatal: it stops, so that a healthy worker takes over from the last durable state). They run in rounds: after
+/// one or more completions, the same thread runs the handler given to ``afterEachCompletionRound(_:)``, so the
+/// engine applies a round's acknowledgements together.
 public protocol WorkerTransport: Sendable {
+    /// Registers what runs after each round of completions (see above). Called once, before any record is sent.
+    func afterEachCompletionRound(_ handler: @escaping @Sendable () -> Void)
+
     /// Appends to the state topic; `completion` runs once the broker acknowledged the record.
     /// Records of one partition are stored in the order they were appended.
     func appendState(_ record: StateLogRecord, completion: @escaping @Sendable ((any Error)?) -> Void)
@@ -15,10 +20,10 @@ public protocol WorkerTransport: Sendable {
     /// Writes a rejected command to the dead-letter topic; `completion` runs once the broker acknowledged it.
     func publishDeadLetter(_ record: DeadLetterRecord, completion: @escaping @Sendable ((any Error)?) -> Void)
 
-    /// Every command of `partition` before `nextOffset` is durably processed: its offset may be committed.
-    func commandsProcessed(partition: Int32, nextOffset: Int64)
+    /// Every command before its partition's `nextOffset` is durably processed: those offsets may be committed.
+    func commandsProcessed(_ nextOffsets: [Int32: Int64])
 
-    /// Commits what ``commandsProcessed(partition:nextOffset:)`` reported, and waits for the broker.
+    /// Commits what ``commandsProcessed(_:)`` reported, and waits for the broker.
     func commitProcessed() async throws
 
     /// Stops fetching commands from these partitions until ``resume(partitions:)``.

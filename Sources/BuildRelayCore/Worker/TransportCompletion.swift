@@ -1,0 +1,9 @@
+/// The broker's answer for a record the engine sent: collected as the transport reports them and applied to the
+/// engine's state a round at a time (``WorkerTransport/afterEachCompletionRound(_:)``). `error` is `nil` once the
+/// record is durable.
+enum TransportCompletion: Sendable {
+    case stateAppended(BuildReference, error: (any Error)?)
+    case tombstoneAppended(partition: Int32, epoch: Int, error: (any Error)?)
+    case statusPublished(BuildReference, error: (any Error)?)
+    case deadLettered(partition: Int32, epoch: Int, requestID: RequestID?, offset: Int64, error: (any Error)?)
+}
