@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns a `build.commands` record into a ``BuildCommand``, enforcing the contract: UTF-8 JSON of at most
 /// ``maximumCommandBytes``, the schema (types, sizes, `requestId` syntax), a known `type`, and a record key equal to
 /// the `requestId`. Unknown members are ignored (forward compatibility); a duplicated member is invalid.
@@ -20,6 +22,14 @@ public struct CommandDecoder: Sendable {
         guard value.count <= maximumCommandBytes else {
             return .failure(CommandRejection(reason: "command is \(value.count) bytes, more than worker.maxCommandBytes (\(maximumCommandBytes))"))
         }
+        if let command = value.withUnsafeBytes(CommandScanner.scan), let key, Self.key(key, is: command.requestID) {
+            return .success(command)
+        }
+        return decodeDocument(key: key, value: value)
+    }
+
+    /// The full path: parses the whole JSON tree, then checks it member by member with precise rejections.
+    func decodeDocument(key: [UInt8]?, value: [UInt8]) -> Result<BuildCommand, CommandRejection> {
         let document: JSONValue
         do {
             document = try JSONParser.parse(value)
@@ -46,7 +56,7 @@ public struct CommandDecoder: Sendable {
         guard let key else {
             return .failure(CommandRejection(reason: "the record has no key; commands are keyed by their requestId"))
         }
-        guard key.elementsEqual(requestID.rawValue.utf8) else {
+        guard Self.key(key, is: requestID) else {
             return .failure(CommandRejection(reason: "the record key \"\(String(decoding: key.prefix(300), as: UTF8.self))\" is not the command's requestId"))
         }
         do {
@@ -57,6 +67,11 @@ public struct CommandDecoder: Sendable {
         } catch {
             return .failure(CommandRejection(reason: "\(error)", requestID: requestID))
         }
+    }
+
+    private static func key(_ key: [UInt8], is requestID: RequestID) -> Bool {
+        var id = requestID.rawValue
+        return id.withUTF8 { id in key.withUnsafeBytes { key in key.count == id.count && memcmp(key.baseAddress!, id.baseAddress!, id.count) == 0 } }
     }
 
     private func decodeCommand(_ members: [String: JSONValue], requestID: RequestID) throws -> BuildCommand {
