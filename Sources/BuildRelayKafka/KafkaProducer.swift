@@ -31,7 +31,10 @@ public final class KafkaProducer: Service, Sendable {
         let topics = self.topics
         self.pollThread = PollThread(name: "kafka-producer-poll") { thread in
             while !thread.isStopRequested {
-                if rd_kafka_poll(client.handle, 100) > 0 { context.deliveriesServed() }
+                // Not only when the count is positive: librdkafka counts a served batch of delivery reports as
+                // zero events at times, and a round's acknowledgements must not wait for the next round.
+                rd_kafka_poll(client.handle, 100)
+                context.deliveriesServed()
             }
             rd_kafka_poll(client.handle, 0)
             context.deliveriesServed()

@@ -1,5 +1,4 @@
-/// What a provider call returned, applied to the engine's state together with the other outcomes its serving task
-/// collected in one turn.
+/// What a provider call returned, for the engine's state to apply.
 enum ProviderCallOutcome: Sendable {
     case triggered(BuildReference, Result<(BuildID, BuildStatus), any Error>)
     case polled(BuildReference, Result<(BuildStatus, BuildMetadata), any Error>)

@@ -47,11 +47,6 @@ final class WorkQueue<Item: Sendable>: Sendable {
         }
     }
 
-    /// The next item if one is queued; never waits.
-    func takeIfQueued() -> Item? {
-        state.withLock { $0.popFirst() }
-    }
-
     /// Items already queued are still taken; then every ``take()`` returns `nil`.
     func close() {
         let takers = state.withLock { state in

@@ -35,8 +35,10 @@ public final class WorkerEngine: Sendable {
     /// ``WorkerEngineState/isBackedUp`` as of the last update.
     private let backedUp = Atomic<Bool>(false)
     private let waiters = StateWaiters()
-    /// Acknowledgements of the transport's current round, applied together when the round ends.
-    private let completions = Mutex<[TransportCompletion]>([])
+    /// The transport's current round of acknowledgements: its first few are applied at once (at a low rate a round
+    /// holds one or two, and none should wait), the rest together when the round ends.
+    private let round = Mutex<(appliedAtOnce: Int, pending: [TransportCompletion])>((0, []))
+    private static let appliedAtOncePerRound = 4
 
     /// Milliseconds since the Unix epoch, from the system clock.
     public static let systemNow: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -338,17 +340,28 @@ public final class WorkerEngine: Sendable {
     }
 
     private func completed(_ completion: TransportCompletion) {
-        completions.withLock { $0.append(completion) }
+        let atOnce = round.withLock { round in
+            guard round.appliedAtOnce < Self.appliedAtOncePerRound, round.pending.isEmpty else {
+                round.pending.append(completion)
+                return false
+            }
+            round.appliedAtOnce += 1
+            return true
+        }
+        if atOnce { update { state, effects in state.completed(completion, now: self.now(), effects: &effects) } }
     }
 
-    /// Applies the acknowledgements of the round that just ended, under one lock.
+    /// Applies the rest of the round that just ended, under one lock.
     private func applyCompletions() {
-        var round: [TransportCompletion] = []
-        completions.withLock { swap(&$0, &round) }
-        guard !round.isEmpty else { return }
+        var pending: [TransportCompletion] = []
+        round.withLock { round in
+            round.appliedAtOnce = 0
+            swap(&round.pending, &pending)
+        }
+        guard !pending.isEmpty else { return }
         update { state, effects in
             let now = self.now()
-            for completion in round { state.completed(completion, now: now, effects: &effects) }
+            for completion in pending { state.completed(completion, now: now, effects: &effects) }
         }
     }
 
@@ -357,35 +370,20 @@ public final class WorkerEngine: Sendable {
     /// consume loop and the other tasks until the backlog is gone.
     private static let callsPerTurn = 16
 
-    /// A call that returns within this time lets its outcome wait for the next queued call's, so that a turn's
-    /// outcomes are applied under one lock; a slower call's outcome is applied at once.
-    private static let quickCall = Duration.microseconds(50)
-
     private func serveCalls(from calls: WorkQueue<ProviderCall>) async {
-        var outcomes: [ProviderCallOutcome] = []
-        outcomes.reserveCapacity(Self.callsPerTurn)
         var callsThisTurn = 0
-        var next = await calls.take()
-        while let call = next {
-            let started = ContinuousClock.now
-            outcomes.append(await perform(call))
+        while let call = await calls.take() {
             callsThisTurn += 1
-            let quick = ContinuousClock.now - started < Self.quickCall
-            next = quick && callsThisTurn < Self.callsPerTurn ? calls.takeIfQueued() : nil
-            guard next == nil else { continue }
-            update { state, effects in
-                let now = self.now()
-                for outcome in outcomes { state.callCompleted(outcome, now: now, effects: &effects) }
-            }
-            outcomes.removeAll(keepingCapacity: true)
             if callsThisTurn == Self.callsPerTurn {
                 callsThisTurn = 0
                 await Task.yield()
             }
-            next = await calls.take()
+            let outcome = await perform(call)
+            update { state, effects in state.callCompleted(outcome, now: self.now(), effects: &effects) }
         }
     }
 
+    /// Makes the call and records its poll lag; its outcome is applied by the caller.
     private func perform(_ call: ProviderCall) async -> ProviderCallOutcome {
         if let due = call.due { metrics.recordPollLag(ContinuousClock.now - due) }
         let manager = call.queue.manager
