@@ -1,6 +1,7 @@
 import BuildRelayKafka
 import BuildRelayTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("Producer and consumer on the mock cluster")
@@ -114,6 +115,36 @@ extension ProducerConsumerTests {
         #expect(total == 5_000)
         #expect(producer.failedDeliveries == 0)
         await reader.close()
+        await producer.close()
+    }
+
+    @Test("delivery reports come in rounds, each followed by the round handler after its last report")
+    func deliveryRoundsEndWithTheHandler() async throws {
+        let (cluster, topic) = try clusterWithTopic("rounds", partitions: 4)
+        let producer = try makeProducer(cluster)
+        // `unannounced`: reports not yet followed by a round's end.
+        let seen = Mutex<(reports: Int, unannounced: Int, rounds: Int)>((0, 0, 0))
+        producer.afterEachDeliveryRound {
+            seen.withLock { seen in
+                if seen.unannounced > 0 { seen.rounds += 1 }
+                seen.unannounced = 0
+            }
+        }
+        for index in 0..<2_000 {
+            try await producer.enqueue(KafkaProducerRecord(topic: topic, key: Array("k\(index)".utf8), value: Array("\(index)".utf8))) { result in
+                if case .success = result { seen.withLock { $0.reports += 1; $0.unannounced += 1 } }
+            }
+        }
+        try await producer.flush(timeout: .seconds(30))
+        // flush returns once librdkafka's queues are empty, possibly while the last round's callbacks still run.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while seen.withLock({ $0.reports < 2_000 || $0.unannounced > 0 }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let final = seen.withLock { $0 }
+        #expect(final.reports == 2_000)
+        #expect(final.unannounced == 0, "reports without a round end after them")
+        #expect(final.rounds > 0 && final.rounds < final.reports, "a round carries the reports of a whole produce response")
         await producer.close()
     }
 
