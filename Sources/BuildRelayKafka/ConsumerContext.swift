@@ -18,25 +18,32 @@ import Synchronization
 /// Two locks, always taken in this order when nested: `polling` (held for one poll, excludes close) then `state`.
 /// `@unchecked Sendable`: all mutable state is behind these locks.
 final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
-    /// `@unchecked Sendable`: holds librdkafka pointers that are only used under `polling`.
+    /// `@unchecked Sendable`: holds librdkafka handles (as cache keys) that are only used under `polling`.
     struct PollingState: @unchecked Sendable {
         /// Topic names by handle, so a record does not allocate its topic's name; the last one is checked first.
-        private var topicNames: [OpaquePointer: (name: String, cName: UnsafePointer<CChar>)] = [:]
-        private var lastTopic: (handle: OpaquePointer, name: String, cName: UnsafePointer<CChar>)?
+        private var topicNames: [OpaquePointer: String] = [:]
+        private var lastTopic: (handle: OpaquePointer, name: String)?
 
-        /// A topic handle's name. The handle's own C string is compared so a reused address is noticed.
+        /// A topic handle's name. The handle's C string is compared with the cached copy, so a reused address is
+        /// noticed: librdkafka may free a topic handle, and its name, once nothing refers to it, and hand out both
+        /// addresses again, so a cached pointer to a name must never be read, or trusted. (This cache once compared
+        /// against such a pointer: a read of freed memory, the likely cause of a rare SIGSEGV.)
         mutating func topicName(_ topic: OpaquePointer?) -> String {
             guard let topic, let cName = rd_kafka_topic_name(topic) else { return "" }
-            if let last = lastTopic, last.handle == topic, last.cName == cName { return last.name }
+            if let last = lastTopic, last.handle == topic, Self.same(last.name, cName) { return last.name }
             let name: String
-            if let cached = topicNames[topic], cached.cName == cName || strcmp(cached.cName, cName) == 0 {
-                name = cached.name
+            if let cached = topicNames[topic], Self.same(cached, cName) {
+                name = cached
             } else {
                 name = String(cString: cName)
-                topicNames[topic] = (name, cName)
+                topicNames[topic] = name
             }
-            lastTopic = (topic, name, cName)
+            lastTopic = (topic, name)
             return name
+        }
+
+        private static func same(_ name: String, _ cName: UnsafePointer<CChar>) -> Bool {
+            name.withCString { strcmp($0, cName) == 0 }
         }
     }
 
