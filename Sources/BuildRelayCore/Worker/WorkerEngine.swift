@@ -35,10 +35,9 @@ public final class WorkerEngine: Sendable {
     /// ``WorkerEngineState/isBackedUp`` as of the last update.
     private let backedUp = Atomic<Bool>(false)
     private let waiters = StateWaiters()
-    /// The transport's current round of acknowledgements: its first few are applied at once (at a low rate a round
-    /// holds one or two, and none should wait), the rest together when the round ends.
-    private let round = Mutex<(appliedAtOnce: Int, pending: [TransportCompletion])>((0, []))
-    private static let appliedAtOncePerRound = 4
+    /// The transport's current round of acknowledgements: its first is applied at once (at a low rate a round holds
+    /// one or two, and waiting for the round's end was measured to add latency), the rest together at the end.
+    private let round = Mutex<(firstApplied: Bool, pending: [TransportCompletion])>((false, []))
 
     /// Milliseconds since the Unix epoch, from the system clock.
     public static let systemNow: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -341,12 +340,12 @@ public final class WorkerEngine: Sendable {
 
     private func completed(_ completion: TransportCompletion) {
         let atOnce = round.withLock { round in
-            guard round.appliedAtOnce < Self.appliedAtOncePerRound, round.pending.isEmpty else {
-                round.pending.append(completion)
-                return false
+            if !round.firstApplied {
+                round.firstApplied = true
+                return true
             }
-            round.appliedAtOnce += 1
-            return true
+            round.pending.append(completion)
+            return false
         }
         if atOnce { update { state, effects in state.completed(completion, now: self.now(), effects: &effects) } }
     }
@@ -355,7 +354,7 @@ public final class WorkerEngine: Sendable {
     private func applyCompletions() {
         var pending: [TransportCompletion] = []
         round.withLock { round in
-            round.appliedAtOnce = 0
+            round.firstApplied = false
             swap(&round.pending, &pending)
         }
         guard !pending.isEmpty else { return }
