@@ -31,8 +31,8 @@ public final class KafkaProducer: Service, Sendable {
         let topics = self.topics
         self.pollThread = PollThread(name: "kafka-producer-poll") { thread in
             while !thread.isStopRequested {
-                // Not only when the count is positive: librdkafka counts a served batch of delivery reports as
-                // zero events at times, and a round's acknowledgements must not wait for the next round.
+                // After every poll, reports or not: it costs little, and nothing collected in a round (or by a
+                // flush on another thread meanwhile) can then wait for a later round.
                 rd_kafka_poll(client.handle, 100)
                 context.deliveriesServed()
             }
@@ -100,6 +100,7 @@ public final class KafkaProducer: Service, Sendable {
     /// Runs `handler` after each round of delivery reports, on the thread that served them, once the round's last
     /// `onDelivery` returned: it lets a caller apply many acknowledgements at once (collect in `onDelivery`,
     /// apply in `handler`). Rounds are served by the poll thread, and by ``flush(timeout:)`` on its caller's behalf.
+    /// `handler` also runs after polls that served no report, so it must expect an empty round.
     public func afterEachDeliveryRound(_ handler: @escaping @Sendable () -> Void) {
         context.setRoundHandler(handler)
     }
