@@ -8,17 +8,6 @@ final class WorkQueue<Item: Sendable>: Sendable {
         var head = 0
         var takers: [CheckedContinuation<Item?, Never>] = []
         var closed = false
-
-        mutating func popFirst() -> Item? {
-            guard head < items.count else { return nil }
-            let item = items[head]
-            head += 1
-            if head == items.count {
-                items.removeAll(keepingCapacity: true)
-                head = 0
-            }
-            return item
-        }
     }
 
     private let state = Mutex(State())
@@ -38,7 +27,15 @@ final class WorkQueue<Item: Sendable>: Sendable {
     func take() async -> Item? {
         await withCheckedContinuation { continuation in
             let item: Item?? = state.withLock { state in
-                if let item = state.popFirst() { return .some(item) }
+                if state.head < state.items.count {
+                    let item = state.items[state.head]
+                    state.head += 1
+                    if state.head == state.items.count {
+                        state.items.removeAll(keepingCapacity: true)
+                        state.head = 0
+                    }
+                    return .some(item)
+                }
                 if state.closed { return .some(nil) }
                 state.takers.append(continuation)
                 return .none

@@ -377,24 +377,21 @@ public final class WorkerEngine: Sendable {
                 callsThisTurn = 0
                 await Task.yield()
             }
-            let outcome = await perform(call)
-            update { state, effects in state.callCompleted(outcome, now: self.now(), effects: &effects) }
-        }
-    }
-
-    /// Makes the call and records its poll lag; its outcome is applied by the caller.
-    private func perform(_ call: ProviderCall) async -> ProviderCallOutcome {
-        if let due = call.due { metrics.recordPollLag(ContinuousClock.now - due) }
-        let manager = call.queue.manager
-        switch call.operation {
-        case .trigger(let trigger):
-            return .triggered(call.build, await perform(call) {
-                try await manager.trigger(queue: trigger.queue, changes: trigger.changes, metadata: trigger.metadata, requestID: trigger.requestID)
-            })
-        case .status(let buildID):
-            return .polled(call.build, await perform(call) { try await manager.status(buildID) })
-        case .cancel(let buildID):
-            return .cancelled(call.build, await perform(call) { try await manager.cancel(buildID) })
+            if let due = call.due { metrics.recordPollLag(ContinuousClock.now - due) }
+            let manager = call.queue.manager
+            switch call.operation {
+            case .trigger(let trigger):
+                let result = await perform(call) {
+                    try await manager.trigger(queue: trigger.queue, changes: trigger.changes, metadata: trigger.metadata, requestID: trigger.requestID)
+                }
+                update { state, effects in state.triggerCompleted(call.build, result: result, now: self.now(), effects: &effects) }
+            case .status(let buildID):
+                let result = await perform(call) { try await manager.status(buildID) }
+                update { state, effects in state.statusCompleted(call.build, result: result, now: self.now(), effects: &effects) }
+            case .cancel(let buildID):
+                let result = await perform(call) { try await manager.cancel(buildID) }
+                update { state, effects in state.cancelCompleted(call.build, result: result, now: self.now(), effects: &effects) }
+            }
         }
     }
 

@@ -141,15 +141,7 @@ struct WorkerEngineState {
 
     // MARK: Provider results
 
-    mutating func callCompleted(_ outcome: ProviderCallOutcome, now: Int64, effects: inout Effects) {
-        switch outcome {
-        case .triggered(let build, let result): triggerCompleted(build, result: result, now: now, effects: &effects)
-        case .polled(let build, let result): statusCompleted(build, result: result, now: now, effects: &effects)
-        case .cancelled(let build, let result): cancelCompleted(build, result: result, now: now, effects: &effects)
-        }
-    }
-
-    private mutating func triggerCompleted(_ reference: BuildReference, result: Result<(BuildID, BuildStatus), any Error>, now: Int64, effects: inout Effects) {
+    mutating func triggerCompleted(_ reference: BuildReference, result: Result<(BuildID, BuildStatus), any Error>, now: Int64, effects: inout Effects) {
         guard let (table, build) = current(reference, finishingCall: true) else { return }
         guard case .triggering(let trigger, let offset, let attempt, let firstFailure) = build.activity else { return }
         switch result {
@@ -179,7 +171,7 @@ struct WorkerEngineState {
         }
     }
 
-    private mutating func statusCompleted(_ reference: BuildReference, result: Result<(BuildStatus, BuildMetadata), any Error>, now: Int64, effects: inout Effects) {
+    mutating func statusCompleted(_ reference: BuildReference, result: Result<(BuildStatus, BuildMetadata), any Error>, now: Int64, effects: inout Effects) {
         guard let (table, build) = current(reference, finishingCall: false) else { return }
         build.pollInFlight = false
         guard build.isIdle, !table.revoking, !build.record.status.isTerminal, let queue = queues[build.record.queue] else { return }
@@ -208,7 +200,7 @@ struct WorkerEngineState {
         }
     }
 
-    private mutating func cancelCompleted(_ reference: BuildReference, result: Result<Void, any Error>, now: Int64, effects: inout Effects) {
+    mutating func cancelCompleted(_ reference: BuildReference, result: Result<Void, any Error>, now: Int64, effects: inout Effects) {
         guard let (table, build) = current(reference, finishingCall: true) else { return }
         guard case .cancelling(let attempt, let firstFailure) = build.activity, let queue = queues[build.record.queue] else { return }
         switch result {
