@@ -46,7 +46,8 @@ public enum TraceParent {
     private static let seed = UInt64.random(in: .min ... .max)
     private static let counter = Atomic<UInt64>(0)
 
-    private static func splitMix(_ value: UInt64) -> UInt64 {
+    /// SplitMix64's step for the `value`-th output: the golden-gamma multiple, then its finalizer.
+    static func splitMix(_ value: UInt64) -> UInt64 {
         var mixed = value &* 0x9e37_79b9_7f4a_7c15
         mixed = (mixed ^ (mixed >> 30)) &* 0xbf58_476d_1ce4_e5b9
         mixed = (mixed ^ (mixed >> 27)) &* 0x94d0_49bb_1331_11eb
