@@ -21,8 +21,8 @@ final class ProducerContext: RdKafkaClientContext, @unchecked Sendable {
     override func installCallbacks(on conf: OpaquePointer) {
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
             guard let message, let opaque else { return }
-            let context = Unmanaged<ProducerContext>.fromOpaque(opaque).takeUnretainedValue()
-            context.delivered(message.pointee)
+            // The client holds the context for its whole life: no retain and release per report.
+            Unmanaged<ProducerContext>.fromOpaque(opaque)._withUnsafeGuaranteedRef { $0.delivered(message.pointee) }
         }
     }
 

@@ -11,6 +11,9 @@ final class TopicHandleCache: Sendable {
     /// in `destroyAll()` after the last use.
     private struct Handles: @unchecked Sendable {
         var byName: [String: OpaquePointer] = [:]
+        /// The last topic asked for: producers mostly write to one topic at a time, and comparing a name is cheaper
+        /// than hashing it.
+        var last: (name: String, handle: OpaquePointer)?
     }
 
     private struct Handle: @unchecked Sendable {
@@ -21,9 +24,16 @@ final class TopicHandleCache: Sendable {
 
     func handle(for topic: String, client: OpaquePointer) -> OpaquePointer? {
         let handle: Handle? = handles.withLock { handles in
-            if let handle = handles.byName[topic] { return Handle(pointer: handle) }
-            guard let handle = rd_kafka_topic_new(client, topic, nil) else { return nil }
-            handles.byName[topic] = handle
+            if let last = handles.last, last.name == topic { return Handle(pointer: last.handle) }
+            let handle: OpaquePointer
+            if let known = handles.byName[topic] {
+                handle = known
+            } else {
+                guard let created = rd_kafka_topic_new(client, topic, nil) else { return nil }
+                handle = created
+                handles.byName[topic] = created
+            }
+            handles.last = (topic, handle)
             return Handle(pointer: handle)
         }
         return handle?.pointer
@@ -31,7 +41,10 @@ final class TopicHandleCache: Sendable {
 
     func destroyAll() {
         let all = handles.withLock { handles in
-            defer { handles.byName.removeAll() }
+            defer {
+                handles.byName.removeAll()
+                handles.last = nil
+            }
             return handles.byName.values.map(Handle.init(pointer:))
         }
         for handle in all { rd_kafka_topic_destroy(handle.pointer) }
