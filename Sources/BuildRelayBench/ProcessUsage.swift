@@ -10,6 +10,14 @@ enum ProcessUsage {
         return duration(usage.ru_utime) + duration(usage.ru_stime)
     }
 
+    /// User and system CPU time of the children this process has waited for (a finished `kcat`, say).
+    static func waitedChildrenCPUTime() -> Duration {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        func duration(_ time: timeval) -> Duration { .seconds(time.tv_sec) + .microseconds(time.tv_usec) }
+        return duration(usage.ru_utime) + duration(usage.ru_stime)
+    }
+
     /// Resident set size in bytes of this process, or of process `pid` (`/proc/…/statm`); 0 where that file is
     /// missing.
     static func residentBytes(pid: Int32? = nil) -> Int {

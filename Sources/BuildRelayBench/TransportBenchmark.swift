@@ -16,12 +16,15 @@ struct TransportBenchmark: AsyncParsableCommand {
     @Option(name: .customLong("consumer-property"), help: "A librdkafka property for our consumer, KEY=VALUE (repeatable).")
     var consumerProperties: [String] = []
     @Flag(help: "Only our consumer, repeatedly over one topic (for `perf record`); no kcat reference.") var profileConsumer = false
+    @Flag(help: "Only our producer, repeatedly into one topic per round (for `perf record`); no kcat reference.") var profileProducer = false
 
     func run() async throws {
         guard let kcat = Kcat.path else { throw ValidationError("kcat is required (make bench installs it)") }
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
-        let topicNames = profileConsumer ? ["bench.profile"] : (1...rounds).flatMap { ["bench.ours.\($0)", "bench.kcat.\($0)"] }
+        let topicNames = profileConsumer ? ["bench.profile"]
+            : profileProducer ? (1...rounds).map { "bench.profile.\($0)" }
+            : (1...rounds).flatMap { ["bench.ours.\($0)", "bench.kcat.\($0)"] }
         let broker = try BrokerProcess(topics: Dictionary(uniqueKeysWithValues: topicNames.map { ($0, partitions) }))
         defer { broker.stop() }
         let bootstrap = broker.bootstrapServers
@@ -32,8 +35,15 @@ struct TransportBenchmark: AsyncParsableCommand {
         if profileConsumer {
             try await produce(bootstrap, topic: "bench.profile", payload: payload, logger: logger)
             for round in 1...rounds {
-                let rate = try await rate(messages) { try await consume(bootstrap, topic: "bench.profile", logger: logger) }
-                print(String(format: "round %d: consume ours %.0f msg/s", round, rate))
+                let run = try await measure(.thisProcess) { try await consume(bootstrap, topic: "bench.profile", logger: logger) }
+                print("round \(round): consume ours \(run)")
+            }
+            return
+        }
+        if profileProducer {
+            for round in 1...rounds {
+                let run = try await measure(.thisProcess) { try await produce(bootstrap, topic: "bench.profile.\(round)", payload: payload, logger: logger) }
+                print("round \(round): produce ours \(run)")
             }
             return
         }
@@ -42,18 +52,24 @@ struct TransportBenchmark: AsyncParsableCommand {
             let ours = "bench.ours.\(round)"
             let theirs = "bench.kcat.\(round)"
 
-            let ourProduce = try await rate(messages) { try await produce(bootstrap, topic: ours, payload: payload, logger: logger) }
-            let kcatProduce = try await rate(messages) {
-                try Kcat.run(kcat, ["-P", "-l", "-K", ":", "-b", bootstrap, "-t", theirs, inputFile.path])
-            }
+            // Who goes first alternates from round to round: the broker grows with every run, which would
+            // otherwise always favour the same side.
+            let oursFirst = round % 2 == 1
+            let (ourProduce, kcatProduce) = try await inTurn(oursFirst, {
+                try await measure(.thisProcess) { try await produce(bootstrap, topic: ours, payload: payload, logger: logger) }
+            }, {
+                try await measure(.waitedChildren) { try Kcat.run(kcat, ["-P", "-l", "-K", ":", "-b", bootstrap, "-t", theirs, inputFile.path]) }
+            })
             try await verifyRetained(bootstrap, topic: theirs, logger: logger)
-            let ourConsume = try await rate(messages) { try await consume(bootstrap, topic: ours, logger: logger) }
-            let kcatConsume = try await rate(messages) {
-                try Kcat.run(kcat, ["-C", "-b", bootstrap, "-t", theirs, "-o", "beginning", "-e", "-q", "-f", "%s\n"])
-            }
-            print(String(format: "round %d: produce ours %.0f kcat %.0f msg/s; consume ours %.0f kcat %.0f msg/s",
-                         round, ourProduce, kcatProduce, ourConsume, kcatConsume))
-            best = (max(best.0, ourProduce), max(best.1, kcatProduce), max(best.2, ourConsume), max(best.3, kcatConsume))
+            let (ourConsume, kcatConsume) = try await inTurn(oursFirst, {
+                try await measure(.thisProcess) { try await consume(bootstrap, topic: ours, logger: logger) }
+            }, {
+                try await measure(.waitedChildren) {
+                    try Kcat.run(kcat, ["-C", "-b", bootstrap, "-t", theirs, "-o", "beginning", "-e", "-q", "-f", "%s\n"])
+                }
+            })
+            print("round \(round): produce ours \(ourProduce), kcat \(kcatProduce); consume ours \(ourConsume), kcat \(kcatConsume)")
+            best = (max(best.0, ourProduce.rate), max(best.1, kcatProduce.rate), max(best.2, ourConsume.rate), max(best.3, kcatConsume.rate))
         }
         print("")
         print("transport: \(messages) records of \(size) B across \(partitions) partitions, best of \(rounds) round(s)")
@@ -96,24 +112,50 @@ struct TransportBenchmark: AsyncParsableCommand {
         try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Int32(partitions)).map {
             (KafkaTopicPartition(topic: topic, partition: $0), KafkaOffset.beginning)
         }))
+        let expected = messages  // read once: the option's getter is not free, and this loop is what is measured
         var received = 0
         for await event in consumer.events {
             if case .message = event {
                 received += 1
-                if received == messages { break }
+                if received == expected { break }
             } else if case .error(let error) = event {
                 log("consumer error: \(error)")
             }
         }
         await consumer.close()
-        guard received == messages else { throw ValidationError("consumed \(received) of \(messages)") }
+        guard received == expected else { throw ValidationError("consumed \(received) of \(expected)") }
     }
 
-    private func rate(_ count: Int, _ body: () async throws -> Void) async throws -> Double {
+    /// Runs `ours` and `theirs`, `ours` first if `oursFirst`; returns their results as (ours, theirs).
+    private func inTurn(
+        _ oursFirst: Bool, _ ours: () async throws -> Measurement, _ theirs: () async throws -> Measurement
+    ) async throws -> (Measurement, Measurement) {
+        if oursFirst {
+            let first = try await ours()
+            return (first, try await theirs())
+        }
+        let first = try await theirs()
+        return (try await ours(), first)
+    }
+
+    /// Whose CPU time a measurement counts: this process's (our client), or that of the children it waited for
+    /// meanwhile (kcat).
+    private enum CPUOwner { case thisProcess, waitedChildren }
+
+    /// Records per second, and CPU time per record: the rate varies much more than the CPU time on a shared machine.
+    private struct Measurement: CustomStringConvertible {
+        var rate: Double
+        var cpuNanosecondsPerRecord: Double
+        var description: String { String(format: "%.0f msg/s (%.0f ns of CPU per record)", rate, cpuNanosecondsPerRecord) }
+    }
+
+    private func measure(_ owner: CPUOwner, _ body: () async throws -> Void) async throws -> Measurement {
+        let cpu = { owner == .thisProcess ? ProcessUsage.cpuTime() : ProcessUsage.waitedChildrenCPUTime() }
+        let cpuStart = cpu()
         let start = ContinuousClock.now
         try await body()
         let elapsed = ContinuousClock.now - start
-        return Double(count) / elapsed.seconds
+        return Measurement(rate: Double(messages) / elapsed.seconds, cpuNanosecondsPerRecord: (cpu() - cpuStart).seconds * 1e9 / Double(messages))
     }
 }
 
