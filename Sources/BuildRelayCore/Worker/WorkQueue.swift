@@ -4,10 +4,24 @@ import Synchronization
 /// ``take()`` waits for an item, and returns `nil` once the queue is closed and empty.
 final class WorkQueue<Item: Sendable>: Sendable {
     private struct State {
-        var items: [Item] = []
+        /// Queued items from `head` on; taken ones are moved out, leaving `nil`, so nothing is copied or retained
+        /// twice.
+        var items: [Item?] = []
         var head = 0
         var takers: [CheckedContinuation<Item?, Never>] = []
         var closed = false
+
+        /// The first queued item, moved out of the queue.
+        mutating func popFirst() -> Item? {
+            guard head < items.count else { return nil }
+            let item = items[head].take()
+            head += 1
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            return item
+        }
     }
 
     private let state = Mutex(State())
@@ -25,17 +39,11 @@ final class WorkQueue<Item: Sendable>: Sendable {
     }
 
     func take() async -> Item? {
-        await withCheckedContinuation { continuation in
+        // Without a continuation while items are queued, as they are under load: making one allocates.
+        if let item = state.withLock({ $0.popFirst() }) { return item }
+        return await withCheckedContinuation { continuation in
             let item: Item?? = state.withLock { state in
-                if state.head < state.items.count {
-                    let item = state.items[state.head]
-                    state.head += 1
-                    if state.head == state.items.count {
-                        state.items.removeAll(keepingCapacity: true)
-                        state.head = 0
-                    }
-                    return .some(item)
-                }
+                if let item = state.popFirst() { return .some(item) }
                 if state.closed { return .some(nil) }
                 state.takers.append(continuation)
                 return .none

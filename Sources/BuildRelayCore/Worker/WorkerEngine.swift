@@ -124,7 +124,7 @@ public final class WorkerEngine: Sendable {
             return result
         }
         var ignored: [String] = []
-        update { state, effects in
+        update(expectedEffects: 2 * records.count) { state, effects in
             let now = self.now()
             for (record, result) in zip(records, decoded) where !state.accept(record, decoded: result, now: now, effects: &effects) {
                 ignored.append("\(record.partition)@\(record.offset)")
@@ -271,8 +271,11 @@ public final class WorkerEngine: Sendable {
         return state.withLock { condition($0) }
     }
 
-    private func update(_ body: (inout WorkerEngineState, inout [EngineEffect]) -> Void) {
+    /// Applies `body` under the lock, then carries out the effects it decided. `expectedEffects` reserves room up
+    /// front: a round of acknowledgements makes hundreds, and growing the array copies it each time it doubles.
+    private func update(expectedEffects: Int = 0, _ body: (inout WorkerEngineState, inout [EngineEffect]) -> Void) {
         var effects: [EngineEffect] = []
+        effects.reserveCapacity(expectedEffects)
         let (fatal, isBackedUp, inFlight, satisfied) = state.withLock { state in
             body(&state, &effects)
             state.releaseSlots(effects: &effects)
@@ -358,7 +361,7 @@ public final class WorkerEngine: Sendable {
             swap(&round.pending, &pending)
         }
         guard !pending.isEmpty else { return }
-        update { state, effects in
+        update(expectedEffects: 2 * pending.count) { state, effects in
             let now = self.now()
             for completion in pending { state.completed(completion, now: now, effects: &effects) }
         }
