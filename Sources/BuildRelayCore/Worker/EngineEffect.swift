@@ -3,7 +3,7 @@ enum EngineEffect: Sendable {
     case call(ProviderCall)
     /// A cancel whose outcome does not matter (the build was already reported `failed`).
     case cancelQuietly(BuildID, BuildQueue)
-    case appendState(StateLogRecord, build: BuildReference)
+    case appendState(StateRecordDraft, build: BuildReference)
     /// Forgets a request id, for the partition assignment `epoch`.
     case appendTombstone(StateLogRecord, epoch: Int)
     /// `transition` is the event's status for a new transition, `nil` when a restore publishes a recorded event again.

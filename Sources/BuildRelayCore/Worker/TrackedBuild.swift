@@ -34,6 +34,9 @@ final class TrackedBuild {
     }
 
     var record: BuildStateRecord
+    /// The last event, made by a transition and not encoded yet: `record.lastEvent` is `nil` until the state record
+    /// carrying it is durable, and every state record written meanwhile encodes this event.
+    var unencodedEvent: StatusEvent?
     var activity: Activity = .idle
     var waiting: [WaitingCommand] = []
     /// Counts against `worker.maxInFlightBuilds`.
@@ -54,6 +57,7 @@ final class TrackedBuild {
     /// the metadata go. A worker remembers request ids for `worker.requestRetention`; this keeps each one small.
     func dropSettledPayload() {
         record.lastEvent = nil
+        unencodedEvent = nil
         record.metadata = [:]
     }
 

@@ -2,7 +2,8 @@
 /// engine's state a round at a time (``WorkerTransport/afterEachCompletionRound(_:)``). `error` is `nil` once the
 /// record is durable.
 enum TransportCompletion: Sendable {
-    case stateAppended(BuildReference, error: (any Error)?)
+    /// `event` is the last event the record carried, when it was encoded with the record (``StateRecordDraft``).
+    case stateAppended(BuildReference, event: (sequence: Int, bytes: [UInt8])?, error: (any Error)?)
     case tombstoneAppended(partition: Int32, epoch: Int, error: (any Error)?)
     case statusPublished(BuildReference, error: (any Error)?)
     case deadLettered(partition: Int32, epoch: Int, requestID: RequestID?, offset: Int64, error: (any Error)?)

@@ -22,6 +22,7 @@ public final class WorkerEngine: Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Int64
     private let decoder: CommandDecoder
+    private let encoder: StatusEventEncoder
     private let state: Mutex<WorkerEngineState>
     private let commandCalls = WorkQueue<ProviderCall>()
     private let statusCalls = WorkQueue<ProviderCall>()
@@ -54,6 +55,7 @@ public final class WorkerEngine: Sendable {
         self.logger = logger
         self.now = now
         self.decoder = CommandDecoder(maximumCommandBytes: settings.maxCommandBytes)
+        self.encoder = StatusEventEncoder(groupID: settings.groupID)
         self.state = Mutex(WorkerEngineState(settings: settings, queues: queuesByName))
         self.metrics = WorkerMetrics(queues: queues)
         transport.afterEachCompletionRound { [weak self] in self?.applyCompletions() }
@@ -301,8 +303,9 @@ public final class WorkerEngine: Sendable {
                 if case .status = call.operation { statusCalls.put(call) } else { commandCalls.put(call) }
             case .cancelQuietly(let buildID, let queue):
                 Task { try? await queue.manager.cancel(buildID) }
-            case .appendState(let record, let build):
-                transport.appendState(record) { error in self.completed(.stateAppended(build, error: error)) }
+            case .appendState(let draft, let build):
+                let (record, event) = draft.encode(with: encoder)
+                transport.appendState(record) { error in self.completed(.stateAppended(build, event: event, error: error)) }
             case .appendTombstone(let record, let epoch):
                 transport.appendState(record) { error in
                     self.completed(.tombstoneAppended(partition: record.partition, epoch: epoch, error: error))

@@ -9,7 +9,6 @@
 struct WorkerEngineState {
     let settings: WorkerSettings
     let queues: [String: BuildQueue]
-    let encoder: StatusEventEncoder
     var partitions: [Int32: PartitionTable] = [:]
     /// Triggers waiting for a build slot, oldest first; entries whose build is no longer held are skipped.
     var held: [BuildReference] = []
@@ -26,7 +25,6 @@ struct WorkerEngineState {
     init(settings: WorkerSettings, queues: [String: BuildQueue]) {
         self.settings = settings
         self.queues = queues
-        self.encoder = StatusEventEncoder(groupID: settings.groupID)
     }
 
     typealias Effects = [EngineEffect]
@@ -228,8 +226,8 @@ struct WorkerEngineState {
 
     mutating func completed(_ completion: TransportCompletion, now: Int64, effects: inout Effects) {
         switch completion {
-        case .stateAppended(let build, let error):
-            stateAppended(build, error: error, now: now, effects: &effects)
+        case .stateAppended(let build, let event, let error):
+            stateAppended(build, event: event, error: error, now: now, effects: &effects)
         case .tombstoneAppended(let partition, let epoch, let error):
             tombstoneAppended(partition: partition, epoch: epoch, error: error)
         case .statusPublished(let build, let error):
@@ -239,10 +237,16 @@ struct WorkerEngineState {
         }
     }
 
-    private mutating func stateAppended(_ reference: BuildReference, error: (any Error)?, now: Int64, effects: inout Effects) {
+    private mutating func stateAppended(
+        _ reference: BuildReference, event: (sequence: Int, bytes: [UInt8])?, error: (any Error)?, now: Int64, effects: inout Effects
+    ) {
         if let error { fatalError = fatalError ?? error }
         guard let (table, build) = current(reference, finishingCall: true) else { return }
         guard error == nil, case .recording(let completes, let then) = build.activity else { return }
+        if let event, build.unencodedEvent?.sequence == event.sequence {
+            build.record.lastEvent = event.bytes
+            build.unencodedEvent = nil
+        }
         for offset in completes { markProcessed(offset, table: table, effects: &effects) }
         switch then {
         case .publish:
@@ -486,7 +490,9 @@ struct WorkerEngineState {
             timeMilliseconds: now, traceparent: build.record.traceparent)
         build.record.status = status
         build.record.sequence += 1
-        build.record.lastEvent = encoder.encode(event)
+        // Encoded with the state record that carries it, after the lock is released (``StateRecordDraft``).
+        build.record.lastEvent = nil
+        build.unencodedEvent = event
         build.record.recordedAt = now
         if status.isTerminal {
             build.record.settledAt = now
@@ -504,7 +510,7 @@ struct WorkerEngineState {
         build.activity = .recording(completes: completes, then: then)
         table.busy += 1
         effects.append(.appendState(
-            StateLogRecord(partition: partition, key: Array(build.record.requestID.rawValue.utf8), value: BuildStateCodec.encode(build.record)),
+            StateRecordDraft(partition: partition, record: build.record, event: build.unencodedEvent),
             build: BuildReference(partition: partition, epoch: table.epoch, requestID: build.record.requestID)))
     }
 
