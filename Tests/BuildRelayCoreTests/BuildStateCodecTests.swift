@@ -1,4 +1,4 @@
-import BuildRelayCore
+@testable import BuildRelayCore
 import BuildRelayTestSupport
 import Foundation
 import Testing
@@ -25,6 +25,26 @@ import Testing
         let decoded = try BuildStateCodec.decode(BuildStateCodec.encode(record))
         #expect(decoded == record)
         #expect(decoded.lastEvent == bytes)
+    }
+
+    /// The buffer is reserved from the estimate: short, it grows by doubling; far too long, a typical record's
+    /// buffer passes 1 KB and glibc serves it from its slow path.
+    @Test("the size estimate covers a record without escapes, and exceeds it by little", arguments: [0, 1, 8])
+    func sizeEstimate(metadataEntries: Int) async throws {
+        let metadata = BuildMetadata(Dictionary(uniqueKeysWithValues: (0..<metadataEntries).map { ("key-\($0)", "value \($0)") }))
+        let event = StatusEvent(
+            requestID: RequestID(rawValue: "drain-99999")!, queue: "fast", buildID: BuildID("noop-drain-99999"), status: .succeeded,
+            previousStatus: .unknown, sequence: 1, metadata: metadata, error: nil, timeMilliseconds: 1_795_961_391_412,
+            traceparent: TraceParent.random())
+        let bytes = StatusEventEncoder(groupID: "buildrelay").encode(event)
+        let record = BuildStateRecord(
+            requestID: event.requestID, queue: event.queue, buildID: event.buildID, status: .succeeded, sequence: Int(Int32.max),
+            cancelRequested: true, metadata: metadata, traceparent: event.traceparent, triggeredAt: 1_795_961_391_000,
+            settledAt: 1_795_961_391_412, recordedAt: 1_795_961_391_412, lastEvent: bytes)
+        let encoded = BuildStateCodec.encode(record).count
+        let estimate = BuildStateCodec.estimatedSize(of: record)
+        #expect(estimate >= encoded)
+        #expect(estimate <= encoded + 96)
     }
 
     @Test("records of another version or shape are refused with a reason")

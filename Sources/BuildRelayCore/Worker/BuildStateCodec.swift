@@ -6,7 +6,7 @@ public enum BuildStateCodec {
     public static let version = 1
 
     public static func encode(_ record: BuildStateRecord) -> [UInt8] {
-        var out = JSONWriter(capacity: 512 + (record.lastEvent?.count ?? 0) + JSONWriter.estimatedSize(of: record.metadata.entries))
+        var out = JSONWriter(capacity: estimatedSize(of: record))
         out.raw(#"{"version":1,"requestId":"#)
         out.string(record.requestID.rawValue)
         out.raw(#","queue":"#)
@@ -33,6 +33,17 @@ public enum BuildStateCodec {
         if let event = record.lastEvent { out.append(event) } else { out.raw("null") }
         out.raw("}")
         return out.bytes
+    }
+
+    /// About the bytes ``encode(_:)`` writes (exact give or take the numbers' digits, unless something needs
+    /// escaping). Reserving much more is not free: a typical record then needs a buffer above 1 KB, which glibc
+    /// serves from its locked, consolidating large-request path instead of the thread's cache.
+    static func estimatedSize(of record: BuildStateRecord) -> Int {
+        let members = 192  // the member names and punctuation
+        let values = 80  // quotes, numbers, status and flags
+        return members + values + record.requestID.rawValue.utf8.count + record.queue.utf8.count
+            + (record.buildID?.rawValue.utf8.count ?? 4) + record.traceparent.utf8.count + (record.lastEvent?.count ?? 4)
+            + JSONWriter.estimatedSize(of: record.metadata.entries)
     }
 
     /// Reads a record written by ``encode(_:)``; throws ``Failure`` naming what is wrong.
