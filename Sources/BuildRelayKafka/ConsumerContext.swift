@@ -78,8 +78,11 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
     /// librdkafka counts the time since the last poll against `max.poll.interval.ms`, and a member that waits
     /// longer (an idle worker, after five minutes by default) is made to leave its group.
     private let keepAlive = DispatchSource.makeTimerSource(queue: .global())
+    /// ``KafkaConsumerConfiguration/readsHeaders``.
+    private let readsHeaders: Bool
 
     init(configuration: KafkaConsumerConfiguration, logger: Logger) {
+        self.readsHeaders = configuration.readsHeaders
         super.init(logger: logger, onStatistics: configuration.client.onStatistics)
         keepAlive.schedule(deadline: .now() + 1, repeating: 1)
         keepAlive.setEventHandler { [weak self] in self?.queueBecameNonEmpty() }
@@ -258,7 +261,7 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
         let timestamp = rd_kafka_message_timestamp(pointer, &timestampType)
         var headers: [KafkaHeader] = []
         var headerList: OpaquePointer?
-        if rd_kafka_message_headers(pointer, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
+        if readsHeaders, rd_kafka_message_headers(pointer, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
             let count = rd_kafka_header_cnt(headerList)
             headers.reserveCapacity(count)
             var name: UnsafePointer<CChar>?

@@ -14,6 +14,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// The consumer group. `nil` makes a consumer that only reads partitions given to ``KafkaConsumer/assign(_:)``
     /// and never commits.
     public var groupID: String?
+    /// Whether records come with their headers (the default). Turn it off where no header is used: librdkafka 2.0.2
+    /// parses a record's headers on request and allocates to do it even for a record without any (measured: about a
+    /// fifth of a groupless consumer's CPU per 200-byte record), and records then arrive with `headers` empty.
+    public var readsHeaders = true
 
     public init(client: KafkaClientConfiguration, groupID: String?) {
         self.client = client

@@ -14,7 +14,9 @@ struct StateLogReader: Sendable {
         readerClient.properties["enable.partition.eof"] = "true"
         readerClient.properties["fetch.wait.max.ms"] = "20"
         readerClient.onStatistics = nil
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: readerClient, groupID: nil), logger: logger)
+        var configuration = KafkaConsumerConfiguration(client: readerClient, groupID: nil)
+        configuration.readsHeaders = false  // state records carry none
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         do {
             let records = try await read(partitions: partitions, with: consumer)
             await consumer.close()

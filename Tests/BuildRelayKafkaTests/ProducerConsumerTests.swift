@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Producer and consumer on the mock cluster")
 struct ProducerConsumerTests {
-    @Test("a record round-trips with its key, value and headers")
+    @Test("a record round-trips with its key, value and headers; a consumer that does not read headers gets it without them")
     func roundTripKeepsKeyValueAndHeaders() async throws {
         let (cluster, topic) = try clusterWithTopic("round-trip", partitions: 3)
         let producer = try makeProducer(cluster)
@@ -29,6 +29,15 @@ struct ProducerConsumerTests {
         #expect(message.headers == headers)
         #expect(message.timestamp != nil)
         await consumer.close()
+
+        // A consumer that does not read headers gets the same record without them.
+        let headerless = try makeConsumer(cluster, group: nil, readsHeaders: false)
+        try headerless.assign([KafkaTopicPartition(topic: topic, partition: report.partition): .beginning])
+        let again = try #require(try await withDeadline(30, "consume without headers") { await headerless.events.collect { $0.count == 1 } }.first)
+        #expect(again.key == message.key)
+        #expect(again.value == message.value)
+        #expect(again.headers.isEmpty)
+        await headerless.close()
         await producer.close()
     }
 }

@@ -17,11 +17,11 @@ func makeProducer(_ cluster: MockCluster, properties: [String: String] = [:]) th
     try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers, properties: properties), logger: testLogger("producer"))
 }
 
-func makeConsumer(_ cluster: MockCluster, group: String?, properties: [String: String] = [:]) throws -> KafkaConsumer {
-    try KafkaConsumer(
-        configuration: KafkaConsumerConfiguration(
-            bootstrapServers: cluster.bootstrapServers, groupID: group, properties: fastGroupProperties.merging(properties) { $1 }),
-        logger: testLogger("consumer"))
+func makeConsumer(_ cluster: MockCluster, group: String?, properties: [String: String] = [:], readsHeaders: Bool = true) throws -> KafkaConsumer {
+    var configuration = KafkaConsumerConfiguration(
+        bootstrapServers: cluster.bootstrapServers, groupID: group, properties: fastGroupProperties.merging(properties) { $1 })
+    configuration.readsHeaders = readsHeaders
+    return try KafkaConsumer(configuration: configuration, logger: testLogger("consumer"))
 }
 
 extension KafkaConsumerEvents {
