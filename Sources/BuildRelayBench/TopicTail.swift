@@ -12,8 +12,9 @@ final class TopicTail: Sendable {
         bootstrap: String, topic: String, partitions: Int, logger: Logger,
         onRecord: @escaping @Sendable (_ key: [UInt8]?, _ value: [UInt8]?, _ arrivedAt: UInt64) -> Void
     ) throws {
-        let consumer = try KafkaConsumer(
-            configuration: .init(bootstrapServers: bootstrap, groupID: nil, properties: ["fetch.wait.max.ms": "1"]), logger: logger)
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: nil, properties: ["fetch.wait.max.ms": "1"])
+        configuration.readsHeaders = false  // unused here, and they cost the worker sharing this process CPU
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Int32(partitions)).map {
             (KafkaTopicPartition(topic: topic, partition: $0), KafkaOffset.beginning)
         }))

@@ -75,6 +75,7 @@ extension InteropTests {
         }
         #expect(result.status == 0)
         #expect(result.output.contains("| produce |"))
-        #expect(result.output.contains("| consume |"))
+        #expect(result.output.contains("| consume (headers not read, like kcat's format) |"))
+        #expect(result.output.contains("| consume, headers read (the default) |"))
     }
 }
