@@ -7,14 +7,14 @@ struct StateRecordDraft: Sendable {
     /// The record's last event, when a transition made it and it was not encoded yet.
     var event: StatusEvent?
 
-    /// The state-topic record, and the encoded `event` (with its sequence) that its `lastEvent` now carries.
-    func encode(with encoder: StatusEventEncoder) -> (StateLogRecord, event: (sequence: Int, bytes: [UInt8])?) {
+    /// The state-topic record, and the encoded `event` that its `lastEvent` now carries.
+    func encode(with encoder: StatusEventEncoder) -> (StateLogRecord, event: EncodedEvent?) {
         var record = record
-        var encoded: (sequence: Int, bytes: [UInt8])?
+        var encoded: EncodedEvent?
         if let event {
             let bytes = encoder.encode(event)
             record.lastEvent = bytes
-            encoded = (event.sequence, bytes)
+            encoded = EncodedEvent(sequence: event.sequence, bytes: bytes)
         }
         let stateRecord = StateLogRecord(partition: partition, key: Array(record.requestID.rawValue.utf8), value: BuildStateCodec.encode(record))
         return (stateRecord, encoded)

@@ -3,7 +3,7 @@
 /// record is durable.
 enum TransportCompletion: Sendable {
     /// `event` is the last event the record carried, when it was encoded with the record (``StateRecordDraft``).
-    case stateAppended(BuildReference, event: (sequence: Int, bytes: [UInt8])?, error: (any Error)?)
+    case stateAppended(BuildReference, event: EncodedEvent?, error: (any Error)?)
     case tombstoneAppended(partition: Int32, epoch: Int, error: (any Error)?)
     case statusPublished(BuildReference, error: (any Error)?)
     case deadLettered(partition: Int32, epoch: Int, requestID: RequestID?, offset: Int64, error: (any Error)?)

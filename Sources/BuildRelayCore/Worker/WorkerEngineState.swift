@@ -238,7 +238,7 @@ struct WorkerEngineState {
     }
 
     private mutating func stateAppended(
-        _ reference: BuildReference, event: (sequence: Int, bytes: [UInt8])?, error: (any Error)?, now: Int64, effects: inout Effects
+        _ reference: BuildReference, event: EncodedEvent?, error: (any Error)?, now: Int64, effects: inout Effects
     ) {
         if let error { fatalError = fatalError ?? error }
         guard let (table, build) = current(reference, finishingCall: true) else { return }
