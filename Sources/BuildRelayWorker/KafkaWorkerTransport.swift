@@ -7,6 +7,8 @@ import Logging
 final class KafkaWorkerTransport: WorkerTransport {
     /// How much of a command the dead-letter topic keeps when the whole record would be too large.
     static let truncatedDeadLetterBytes = 64 * 1024
+    /// Every status event's `content-type` header, its bytes made once.
+    private static let contentTypeHeader = KafkaHeader(name: "content-type", string: StatusEventEncoder.contentType)
 
     private let producer: KafkaProducer
     private let consumer: KafkaConsumer
@@ -35,8 +37,7 @@ final class KafkaWorkerTransport: WorkerTransport {
 
     func publishStatus(_ record: StatusRecord, completion: @escaping @Sendable ((any Error)?) -> Void) {
         let kafkaRecord = KafkaProducerRecord(topic: topics.status, key: record.key, value: record.value, headers: [
-            KafkaHeader(name: "content-type", string: StatusEventEncoder.contentType),
-            KafkaHeader(name: "traceparent", string: record.traceparent),
+            Self.contentTypeHeader, KafkaHeader(name: "traceparent", string: record.traceparent),
         ])
         enqueuer.enqueue(kafkaRecord) { completion($0.failure) }
     }

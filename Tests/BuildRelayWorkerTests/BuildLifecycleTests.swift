@@ -21,6 +21,7 @@ struct BuildLifecycleTests {
         #expect(events.allSatisfy { $0.metadata["author"] == "kim" && $0.buildID != nil })
         let traceparents = Set(events.compactMap { $0.headers.first { $0.name == "traceparent" }?.value })
         #expect(traceparents.count == 1)
+        #expect(events.allSatisfy { $0.headers.firstValue(named: "content-type") == StatusEventEncoder.contentType })
         let outcome = await worker.stop()
         #expect(throws: Never.self) { try outcome.get() }
         await reader.close()
