@@ -17,6 +17,8 @@ struct TransportBenchmark: AsyncParsableCommand {
     @Option(help: "Rounds; the best of each is reported.") var rounds = 3
     @Option(name: .customLong("consumer-property"), help: "A librdkafka property for our consumer, KEY=VALUE (repeatable).")
     var consumerProperties: [String] = []
+    @Option(name: .customLong("producer-property"), help: "A librdkafka property for our producer, KEY=VALUE (repeatable).")
+    var producerProperties: [String] = []
     @Flag(help: "Only our consumer, repeatedly over one topic (for `perf record`); no kcat reference.") var profileConsumer = false
     @Flag(help: "Only our producer, repeatedly into one topic per round (for `perf record`); no kcat reference.") var profileProducer = false
     @Flag(help: "With --profile-consumer: read each record's headers too (the consumer's default).") var readHeaders = false
@@ -97,7 +99,8 @@ struct TransportBenchmark: AsyncParsableCommand {
     /// Keys spread records evenly: unkeyed records go to sticky random partitions, and an uneven partition can
     /// pass the embedded broker's 5 MiB-per-partition cap, which silently evicts the oldest records.
     private func produce(_ bootstrap: String, topic: String, payload: [UInt8], logger: Logger) async throws {
-        let producer = try KafkaProducer(configuration: .init(bootstrapServers: bootstrap), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: .init(bootstrapServers: bootstrap, properties: KeyValue.parse(producerProperties)), logger: logger)
         for index in 0..<messages {
             try await producer.enqueue(KafkaProducerRecord(topic: topic, key: Array(String(index).utf8), value: payload))
         }
