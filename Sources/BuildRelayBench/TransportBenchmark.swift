@@ -34,8 +34,6 @@ struct TransportBenchmark: AsyncParsableCommand {
         defer { broker.stop() }
         let bootstrap = broker.bootstrapServers
         let payload = [UInt8](repeating: UInt8(ascii: "x"), count: size)
-        let inputFile = try Kcat.writeLines(count: messages, payload: payload)
-        defer { try? FileManager.default.removeItem(at: inputFile) }
 
         if profileConsumer {
             try await produce(bootstrap, topic: "bench.profile", payload: payload, logger: logger)
@@ -49,11 +47,15 @@ struct TransportBenchmark: AsyncParsableCommand {
         }
         if profileProducer {
             for round in 1...rounds {
-                let run = try await measure(.thisProcess) { try await produce(bootstrap, topic: "bench.profile.\(round)", payload: payload, logger: logger) }
+                let run = try await measure(.thisProcess) {
+                    try await produce(bootstrap, topic: "bench.profile.\(round)", payload: payload, logger: logger)
+                }
                 print("round \(round): produce ours \(run)")
             }
             return
         }
+        let inputFile = try Kcat.writeLines(count: messages, payload: payload)
+        defer { try? FileManager.default.removeItem(at: inputFile) }
         var best = (ourProduce: 0.0, kcatProduce: 0.0, ourConsume: 0.0, kcatConsume: 0.0)
         var bestConsumeWithHeaders = 0.0
         for round in 1...rounds {
@@ -69,20 +71,21 @@ struct TransportBenchmark: AsyncParsableCommand {
                 try await measure(.waitedChildren) { try Kcat.run(kcat, ["-P", "-l", "-K", ":", "-b", bootstrap, "-t", theirs, inputFile.path]) }
             })
             try await verifyRetained(bootstrap, topic: theirs, logger: logger)
-            var ourConsumeWithHeaders: Measurement?
-            let (ourConsume, kcatConsume) = try await inTurn(oursFirst, {
-                let run = try await measure(.thisProcess) { try await consume(bootstrap, topic: ours, readsHeaders: false, logger: logger) }
-                ourConsumeWithHeaders = try await measure(.thisProcess) {
+            let ((ourConsume, withHeaders), kcatConsume) = try await inTurn(oursFirst, {
+                let withoutHeaders = try await measure(.thisProcess) {
+                    try await consume(bootstrap, topic: ours, readsHeaders: false, logger: logger)
+                }
+                let withHeaders = try await measure(.thisProcess) {
                     try await consume(bootstrap, topic: ours, readsHeaders: true, logger: logger)
                 }
-                return run
+                return (withoutHeaders, withHeaders)
             }, {
                 try await measure(.waitedChildren) {
                     try Kcat.run(kcat, ["-C", "-b", bootstrap, "-t", theirs, "-o", "beginning", "-e", "-q", "-f", "%s\n"])
                 }
             })
-            let withHeaders = ourConsumeWithHeaders!
-            print("round \(round): produce ours \(ourProduce), kcat \(kcatProduce); consume ours \(ourConsume) (headers read: \(withHeaders)), kcat \(kcatConsume)")
+            print("round \(round): produce ours \(ourProduce), kcat \(kcatProduce); "
+                  + "consume ours \(ourConsume) (headers read: \(withHeaders)), kcat \(kcatConsume)")
             best = (max(best.0, ourProduce.rate), max(best.1, kcatProduce.rate), max(best.2, ourConsume.rate), max(best.3, kcatConsume.rate))
             bestConsumeWithHeaders = max(bestConsumeWithHeaders, withHeaders.rate)
         }
@@ -91,8 +94,10 @@ struct TransportBenchmark: AsyncParsableCommand {
         print("| path | ours (msg/s) | kcat (msg/s) | ours / kcat |")
         print("|---|---:|---:|---:|")
         print(String(format: "| produce | %.0f | %.0f | %.2f |", best.0, best.1, best.0 / best.1))
-        print(String(format: "| consume (headers not read, like kcat's format) | %.0f | %.0f | %.2f |", best.2, best.3, best.2 / best.3))
-        print(String(format: "| consume, headers read (the default) | %.0f | %.0f | %.2f |", bestConsumeWithHeaders, best.3, bestConsumeWithHeaders / best.3))
+        print(String(format: "| consume (headers not read, like kcat's format) | %.0f | %.0f | %.2f |",
+                     best.2, best.3, best.2 / best.3))
+        print(String(format: "| consume, headers read (the default) | %.0f | %.0f | %.2f |",
+                     bestConsumeWithHeaders, best.3, bestConsumeWithHeaders / best.3))
     }
 
     /// Enqueues every record (keyed by its index, like the kcat input) and waits for the last acknowledgement.
@@ -146,9 +151,9 @@ struct TransportBenchmark: AsyncParsableCommand {
     }
 
     /// Runs `ours` and `theirs`, `ours` first if `oursFirst`; returns their results as (ours, theirs).
-    private func inTurn(
-        _ oursFirst: Bool, _ ours: () async throws -> Measurement, _ theirs: () async throws -> Measurement
-    ) async throws -> (Measurement, Measurement) {
+    private func inTurn<Ours, Theirs>(
+        _ oursFirst: Bool, _ ours: () async throws -> Ours, _ theirs: () async throws -> Theirs
+    ) async throws -> (Ours, Theirs) {
         if oursFirst {
             let first = try await ours()
             return (first, try await theirs())
