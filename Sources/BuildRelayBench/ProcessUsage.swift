@@ -3,17 +3,14 @@ import Foundation
 /// This process's resource use, as the kernel counts it.
 enum ProcessUsage {
     /// User and system CPU time, all threads (librdkafka's included).
-    static func cpuTime() -> Duration {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func duration(_ time: timeval) -> Duration { .seconds(time.tv_sec) + .microseconds(time.tv_usec) }
-        return duration(usage.ru_utime) + duration(usage.ru_stime)
-    }
+    static func cpuTime() -> Duration { cpuTime(of: RUSAGE_SELF) }
 
     /// User and system CPU time of the children this process has waited for (a finished `kcat`, say).
-    static func waitedChildrenCPUTime() -> Duration {
+    static func waitedChildrenCPUTime() -> Duration { cpuTime(of: RUSAGE_CHILDREN) }
+
+    private static func cpuTime(of who: __rusage_who) -> Duration {
         var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        getrusage(who.rawValue, &usage)
         func duration(_ time: timeval) -> Duration { .seconds(time.tv_sec) + .microseconds(time.tv_usec) }
         return duration(usage.ru_utime) + duration(usage.ru_stime)
     }
