@@ -75,6 +75,19 @@ struct GitHubActionsBuildManagerTests {
         }
     }
 
+    @Test("a retried trigger finds its run pages down the runs list, behind 150 later dispatches")
+    func retriedTriggerFindsTheRunBeyondTheFirstPage() async throws {
+        try await FakeGitHub.withManager { manager, fake, server in
+            let id = RequestID(rawValue: "req-early")!
+            _ = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: id)
+            fake.addRuns(requestIDs: (1...150).map { "req-later-\($0)" })
+            let (again, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: id)
+            #expect(again == BuildID("run-9001"))
+            #expect(server.requests.filter { $0.method == "POST" }.count == 1)
+            #expect(server.requests.contains { $0.path.last == "runs" && $0.query["page"] == "2" && $0.query["per_page"] == "100" })
+        }
+    }
+
     @Test("a run that never appears fails the build with a user error about run-name")
     func missingRunNameIsAUserError() async throws {
         try await FakeGitHub.withManager(runAppearanceTimeout: .zero) { manager, fake, _ in

@@ -27,6 +27,10 @@ public final class GitHubActionsBuildManager: BuildManager {
     private static let runPrefix = "run-"
     /// Runs created this long before the dispatch (by the worker's clock) are still searched: clocks differ.
     private static let clockSkew: TimeInterval = 300
+    /// The runs list's largest page (GitHub's `per_page` maximum).
+    private static let runsPerPage = 100
+    /// How far down the runs list a lookup reads: 1,000 dispatches of the workflow since the one looked for.
+    private static let maximumRunPages = 10
 
     public init(configuration: GitHubActionsConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.configuration = configuration
@@ -124,6 +128,9 @@ public final class GitHubActionsBuildManager: BuildManager {
     }
 
     /// The newest run of the workflow, dispatched since `createdAfter`, whose name carries the request id.
+    ///
+    /// The list comes newest first, a page at a time: on a busy repository a run looked up long after its dispatch
+    /// (by a worker that took the build over) may be pages down. At most ``maximumRunPages`` pages are read.
     private func findRun(for requestID: RequestID, createdAfter: Date) async throws -> GitHubWorkflowRun? {
         struct Page: Decodable {
             var workflowRuns: [GitHubWorkflowRun]
@@ -131,14 +138,20 @@ public final class GitHubActionsBuildManager: BuildManager {
         }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
-        let request = VendorRequest(.GET, workflowPath + ["runs"], query: [
-            ("event", "workflow_dispatch"), ("created", ">=" + formatter.string(from: createdAfter)), ("per_page", "100"),
-        ])
-        let response = try await http.send(request)
-        guard response.isSuccess else {
-            throw http.failure(response, for: request, notFound: workflowNotFound)
+        for page in 1...Self.maximumRunPages {
+            let request = VendorRequest(.GET, workflowPath + ["runs"], query: [
+                ("event", "workflow_dispatch"), ("created", ">=" + formatter.string(from: createdAfter)),
+                ("per_page", String(Self.runsPerPage)), ("page", String(page)),
+            ])
+            let response = try await http.send(request)
+            guard response.isSuccess else {
+                throw http.failure(response, for: request, notFound: workflowNotFound)
+            }
+            let runs = try http.decode(Page.self, from: response, for: request).workflowRuns
+            if let run = runs.filter({ $0.isFor(requestID) }).max(by: { $0.id < $1.id }) { return run }
+            if runs.count < Self.runsPerPage { return nil }
         }
-        return try http.decode(Page.self, from: response, for: request).workflowRuns.filter { $0.isFor(requestID) }.max { $0.id < $1.id }
+        return nil
     }
 
     private func workflowRun(_ id: Int, build: BuildID) async throws -> GitHubWorkflowRun {

@@ -4,7 +4,8 @@ import Logging
 import Synchronization
 
 /// GitHub's Actions REST API as documented, for one repository (`acme/api`) and workflow (`ci.yml`): dispatch (204,
-/// no run id), the workflow's runs (`event`, `created` filters), a run, and cancel (202, or 409 once completed); 401
+/// no run id), the workflow's runs (`event`, `created` filters; newest first, `per_page` (default 30, at most 100)
+/// and `page`), a run, and cancel (202, or 409 once completed); 401
 /// without the bearer token, 404 for another workflow. The workflow's `run-name` is `BuildRelay <request id>`, as
 /// the README's example sets it. A dispatched run shows in the runs list only after ``listsBeforeRunAppears``
 /// list calls; each `GET` of a run moves it on (`queued` → `in_progress` → `completed` with ``conclusion``).
@@ -48,6 +49,17 @@ public final class FakeGitHub: Sendable {
     }
 
     public var runs: [Run] { state.withLock { $0.runs.values.sorted { $0.id < $1.id } } }
+
+    /// Adds dispatched runs for these request ids, as other dispatches of the workflow would.
+    public func addRuns(requestIDs: [String]) {
+        state.withLock { state in
+            for requestID in requestIDs {
+                state.runs[state.nextID] = Run(
+                    id: state.nextID, requestID: requestID, ref: "main", inputs: ["buildrelay_request_id": requestID], createdAt: Date(), hiddenFor: 0)
+                state.nextID += 1
+            }
+        }
+    }
 
     /// Sets a run's status and conclusion, as a change on GitHub's side (someone cancelling it there, say).
     public func set(_ id: Int, status: String, conclusion: String?) {
@@ -108,7 +120,10 @@ public final class FakeGitHub: Sendable {
             }
             return visible
         }
-        return .json(200, ["total_count": listed.count, "workflow_runs": listed.map(json)], headers: headers)
+        let perPage = min(100, max(1, request.query["per_page"].flatMap { Int($0) } ?? 30))
+        let page = max(1, request.query["page"].flatMap { Int($0) } ?? 1)
+        let onPage = listed.dropFirst((page - 1) * perPage).prefix(perPage)
+        return .json(200, ["total_count": listed.count, "workflow_runs": onPage.map(json)], headers: headers)
     }
 
     private func run(_ id: Int?, headers: [String: String]) -> FakeVendorServer.Response {
