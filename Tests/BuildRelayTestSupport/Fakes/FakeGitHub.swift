@@ -31,6 +31,12 @@ public final class FakeGitHub: Sendable {
         var nextID = 9001
         var conclusion: String? = "success"
         var listsBeforeRunAppears = 0
+
+        /// Records a dispatch of the workflow as a new run, with the next id.
+        mutating func addRun(requestID: String, ref: String, inputs: [String: String], hiddenFor: Int) {
+            runs[nextID] = Run(id: nextID, requestID: requestID, ref: ref, inputs: inputs, createdAt: Date(), hiddenFor: hiddenFor)
+            nextID += 1
+        }
     }
 
     private let state = Mutex(State())
@@ -54,9 +60,7 @@ public final class FakeGitHub: Sendable {
     public func addRuns(requestIDs: [String]) {
         state.withLock { state in
             for requestID in requestIDs {
-                state.runs[state.nextID] = Run(
-                    id: state.nextID, requestID: requestID, ref: "main", inputs: ["buildrelay_request_id": requestID], createdAt: Date(), hiddenFor: 0)
-                state.nextID += 1
+                state.addRun(requestID: requestID, ref: "main", inputs: ["buildrelay_request_id": requestID], hiddenFor: 0)
             }
         }
     }
@@ -97,9 +101,7 @@ public final class FakeGitHub: Sendable {
             return .json(422, ["message": "Invalid request: ref and inputs are required"], headers: headers)
         }
         state.withLock { state in
-            let run = Run(id: state.nextID, requestID: requestID, ref: ref, inputs: inputs, createdAt: Date(), hiddenFor: state.listsBeforeRunAppears)
-            state.runs[run.id] = run
-            state.nextID += 1
+            state.addRun(requestID: requestID, ref: ref, inputs: inputs, hiddenFor: state.listsBeforeRunAppears)
         }
         return FakeVendorServer.Response(status: 204, headers: headers)
     }
