@@ -14,13 +14,13 @@ BENCH_ARGS ?=
 
 all: build
 
-# System packages: librdkafka (headers + mock cluster) and kcat (interop tests, benchmark reference);
-# Python's jsonschema validates schemas/ and what the code publishes.
+# System packages: librdkafka (headers + mock cluster), jemalloc (the executables' allocator) and kcat (interop
+# tests, benchmark reference); Python's jsonschema validates schemas/ and what the code publishes.
 deps:
-	@if ! pkg-config --exists rdkafka 2>/dev/null || ! command -v kcat >/dev/null 2>&1; then \
-		echo "installing librdkafka-dev, kcat and pkg-config with apt-get"; \
+	@if ! pkg-config --exists rdkafka jemalloc 2>/dev/null || ! command -v kcat >/dev/null 2>&1; then \
+		echo "installing librdkafka-dev, libjemalloc-dev, kcat and pkg-config with apt-get"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq librdkafka-dev kcat pkg-config >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq librdkafka-dev libjemalloc-dev kcat pkg-config >/dev/null; \
 	fi
 	@if ! python3 -c "import jsonschema" 2>/dev/null; then \
 		echo "installing jsonschema with pip"; \

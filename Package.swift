@@ -1,6 +1,12 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// The executables allocate through jemalloc (Debian `libjemalloc-dev`) instead of glibc's malloc. A worker's memory
+/// is mostly allocated on one thread and freed on another (a command is consumed on one, its records acknowledged on
+/// librdkafka's), and glibc then serialises threads on its arena locks: the drain benchmark ran about a third faster
+/// with jemalloc, on less CPU per command (README, "Memory allocator").
+let jemalloc: LinkerSetting = .linkedLibrary("jemalloc", .when(platforms: [.linux]))
+
 let package = Package(
     name: "buildrelay",
     platforms: [.macOS(.v15)],
@@ -104,7 +110,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            linkerSettings: [jemalloc]
         ),
         .executableTarget(
             name: "BuildRelayBench",
@@ -118,7 +125,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
+            ],
+            linkerSettings: [jemalloc]
         ),
         .executableTarget(
             name: "BuildRelayChaos",
@@ -128,7 +136,8 @@ let package = Package(
                 "BuildRelayTestSupport",  // the fake CI servers, for the provider-faults scenario
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            linkerSettings: [jemalloc]
         ),
         // Helpers shared by the test targets.
         .target(

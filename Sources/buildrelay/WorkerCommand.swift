@@ -17,6 +17,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try await options.load()
         let logger = CommandLogging.bootstrap(label: "buildrelay.worker", configuration: configuration)
+        logger.info("starting", metadata: ["allocator": "\(MemoryAllocator.description)"])
         let registry = PrometheusMetrics.bootstrap()
         let worker: Worker
         do {

@@ -68,6 +68,8 @@ struct CommandLineTests {
         ], includeStandardError: true)
         #expect(status == 2)
         #expect(output.contains("has 3 partitions but \(harness.topics.commands) has 4"), "\(output)")
+        // The executable allocates through jemalloc (Package.swift), and says so first.
+        #expect(output.contains("allocator=jemalloc 5."), "\(output)")
     }
 
     @Test func sendThenEventsShowsTheBuild() async throws {

@@ -1,0 +1,44 @@
+import Foundation
+
+/// The C allocator behind this process's `malloc`: jemalloc when the executable links it (BuildRelay's executables
+/// do on Linux, see `Package.swift`), otherwise the C library's own.
+public enum MemoryAllocator {
+    /// `jemalloc <version>`, or `libc` when jemalloc is not the process's allocator: logged when a worker starts, so
+    /// a build that lost the link (and with it a third of the drain rate) shows in the first lines of its log.
+    public static let description: String = {
+        guard let mallctl else { return "libc" }
+        var version: UnsafePointer<CChar>?
+        var size = MemoryLayout<UnsafePointer<CChar>?>.size
+        guard mallctl("version", &version, &size, nil, 0) == 0, let version else { return "jemalloc" }
+        return "jemalloc \(String(cString: version))"
+    }()
+
+    /// Hands the pages that hold only freed memory back to the operating system: jemalloc purges every arena,
+    /// glibc trims its heaps (`malloc_trim`). Takes milliseconds on a heap of a few hundred megabytes; call it off
+    /// Swift's cooperative pool.
+    public static func releaseFreeMemory() {
+        if let mallctl {
+            _ = mallctl("arena.\(allArenas).purge", nil, nil, nil, 0)
+        } else {
+            _ = mallocTrim?(0)
+        }
+    }
+
+    private typealias Mallctl = @convention(c) (
+        UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?, Int
+    ) -> Int32
+
+    /// jemalloc's control interface (Debian's build exports it unprefixed, like its `malloc`); `nil` without jemalloc.
+    private static let mallctl: Mallctl? = symbol("mallctl")
+
+    /// glibc's `malloc_trim` (declared in `malloc.h`, which Swift's Glibc module leaves out).
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = symbol("malloc_trim")
+
+    /// `MALLCTL_ARENAS_ALL`: the arena index that stands for every arena.
+    private static let allArenas = 4096
+
+    private static func symbol<Function>(_ name: String) -> Function? {
+        guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
+        return unsafeBitCast(address, to: Function.self)
+    }
+}
