@@ -10,7 +10,7 @@ final class ProducerContext: RdKafkaClientContext, @unchecked Sendable {
     /// Bumped each time delivery reports were served; lets a waiter detect room freed before it registered.
     private let deliveryGeneration = Atomic<UInt64>(0)
     private let spaceWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
-    private let roundHandler = Mutex<(@Sendable () -> Void)?>(nil)
+    private let roundHandler = Mutex<RoundHandler?>(nil)
     let failedDeliveries = Atomic<Int>(0)
 
     init(configuration: KafkaProducerConfiguration, logger: Logger) {
@@ -46,13 +46,21 @@ final class ProducerContext: RdKafkaClientContext, @unchecked Sendable {
 
     /// See ``KafkaProducer/afterEachDeliveryRound(_:)``.
     func setRoundHandler(_ handler: @escaping @Sendable () -> Void) {
-        roundHandler.withLock { $0 = handler }
+        roundHandler.withLock { $0 = RoundHandler(run: handler) }
+    }
+
+    /// The handler in a struct, not a bare closure: a function value kept as a generic container's value (the
+    /// `Mutex`'s) and accessed through its `inout` was wrapped in another reabstraction thunk at every access. The
+    /// handler, read once per round, grew slower round after round, and a worker's stack overflowed releasing it
+    /// after ten minutes of load.
+    private struct RoundHandler {
+        let run: @Sendable () -> Void
     }
 
     /// Called by the thread that served delivery reports, after serving them: runs the round handler and wakes
     /// every task waiting for queue space.
     func deliveriesServed() {
-        roundHandler.withLock { $0 }?()
+        roundHandler.withLock { $0 }?.run()
         deliveryGeneration.add(1, ordering: .releasing)
         let waiters = spaceWaiters.withLock { $0.removeAllAndReturn() }
         for waiter in waiters { waiter.resume() }

@@ -14,18 +14,20 @@ final class OrderedEnqueuer: Sendable {
         var waiting: [(record: KafkaProducerRecord, completion: Completion)] = []
         var head = 0
         var draining = false
+        /// A member of this struct rather than a `Mutex` of its own: as a generic container's whole value, a closure
+        /// gains a reabstraction thunk at every access through the container's `inout`.
+        var roundHandler: (@Sendable () -> Void)?
     }
 
     private let producer: KafkaProducer
     private let state = Mutex(State())
-    private let roundHandler = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(producer: KafkaProducer) {
         self.producer = producer
     }
 
     func afterEachCompletionRound(_ handler: @escaping @Sendable () -> Void) {
-        roundHandler.withLock { $0 = handler }
+        state.withLock { $0.roundHandler = handler }
         producer.afterEachDeliveryRound(handler)
     }
 
@@ -72,6 +74,6 @@ final class OrderedEnqueuer: Sendable {
 
     private func complete(_ completion: Completion, with error: KafkaError) {
         completion(.failure(error))
-        roundHandler.withLock { $0 }?()
+        state.withLock { $0.roundHandler }?()
     }
 }

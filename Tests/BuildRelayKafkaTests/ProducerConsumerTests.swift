@@ -157,6 +157,26 @@ extension ProducerConsumerTests {
         await producer.close()
     }
 
+    @Test("the round handler runs at the same stack depth after thousands of rounds (it does not pile up wrappers)")
+    func roundHandlerStaysShallow() async throws {
+        let cluster = try MockCluster(brokers: 1)
+        let producer = try makeProducer(cluster)
+        // Stack depths seen by the handler. A closure kept as a `Mutex`'s whole value gained a reabstraction thunk
+        // at every round, so each call went one frame deeper than the last (and a long-running worker's stack
+        // overflowed releasing it).
+        let depths = Mutex<(lowest: Int, highest: Int, calls: Int)>((.max, 0, 0))
+        producer.afterEachDeliveryRound {
+            let depth = Thread.callStackReturnAddresses.count
+            depths.withLock { $0 = (min($0.lowest, depth), max($0.highest, depth), $0.calls + 1) }
+        }
+        // Each flush ends a round on the flushing thread, besides the poll thread's rounds.
+        for _ in 0..<1_000 { try await producer.flush(timeout: .seconds(10)) }
+        let seen = depths.withLock { $0 }
+        #expect(seen.calls >= 1_000)
+        #expect(seen.highest - seen.lowest < 40, "the handler ran \(seen.lowest) to \(seen.highest) frames deep")
+        await producer.close()
+    }
+
     @Test("pausing a partition stops its records until it is resumed")
     func pauseAndResume() async throws {
         let (cluster, topic) = try clusterWithTopic("pause", partitions: 1)
