@@ -1,12 +1,6 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// The executables allocate through jemalloc (Debian `libjemalloc-dev`) instead of glibc's malloc. A worker's memory
-/// is mostly allocated on one thread and freed on another (a command is consumed on one, its records acknowledged on
-/// librdkafka's), and glibc then serialises threads on its arena locks: the drain benchmark ran about a third faster
-/// with jemalloc, on less CPU per command (README, "Memory allocator").
-let jemalloc: LinkerSetting = .linkedLibrary("jemalloc", .when(platforms: [.linux]))
-
 let package = Package(
     name: "buildrelay",
     platforms: [.macOS(.v15)],
@@ -41,6 +35,15 @@ let package = Package(
             name: "CRdKafka",
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
+        ),
+        // The executables allocate through jemalloc (Debian `libjemalloc-dev`) instead of glibc's malloc, with the
+        // options in malloc_conf.c. A worker's memory is mostly allocated on one thread and freed on another (a
+        // command is consumed on one, its records acknowledged on librdkafka's), and glibc then serialised threads on
+        // its arena locks: the drain benchmark ran about a third faster with jemalloc, on less CPU per command
+        // (README, "The allocator"). Only executables depend on this target.
+        .target(
+            name: "CJemalloc",
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
         ),
         // The only module that touches librdkafka.
         .target(
@@ -104,6 +107,7 @@ let package = Package(
         .executableTarget(
             name: "buildrelay",
             dependencies: [
+                "CJemalloc",
                 "BuildRelayApp",
                 "BuildRelayCore",
                 "BuildRelayKafka",
@@ -112,12 +116,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            linkerSettings: [jemalloc]
+            ]
         ),
         .executableTarget(
             name: "BuildRelayBench",
             dependencies: [
+                "CJemalloc",
                 "BuildRelayCore",
                 "BuildRelayKafka",
                 "BuildRelayProviders",
@@ -127,19 +131,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ],
-            linkerSettings: [jemalloc]
+            ]
         ),
         .executableTarget(
             name: "BuildRelayChaos",
             dependencies: [
+                "CJemalloc",
                 "BuildRelayCore",
                 "BuildRelayKafka",
                 "BuildRelayTestSupport",  // the fake CI servers, for the provider-faults scenario
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            linkerSettings: [jemalloc]
+            ]
         ),
         // Helpers shared by the test targets.
         .target(

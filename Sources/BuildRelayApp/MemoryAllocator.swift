@@ -3,14 +3,18 @@ import Foundation
 /// The C allocator behind this process's `malloc`: jemalloc when the executable links it (BuildRelay's executables
 /// do on Linux, see `Package.swift`), otherwise the C library's own.
 public enum MemoryAllocator {
-    /// `jemalloc <version>`, or `libc` when jemalloc is not the process's allocator: logged when a worker starts, so
-    /// a build that lost the link (and with it a third of the drain rate) shows in the first lines of its log.
+    /// `jemalloc <version>, <n> arena(s)` (the arenas for ordinary allocations, `narenas`), or `libc` when jemalloc is not the process's allocator: logged when a
+    /// worker starts, so a build that lost the link (and with it a third of the drain rate) or its options
+    /// (`Sources/CJemalloc/malloc_conf.c`) shows in the first lines of its log.
     public static let description: String = {
         guard let mallctl else { return "libc" }
         var version: UnsafePointer<CChar>?
-        var size = MemoryLayout<UnsafePointer<CChar>?>.size
-        guard mallctl("version", &version, &size, nil, 0) == 0, let version else { return "jemalloc" }
-        return "jemalloc \(String(cString: version))"
+        var versionSize = MemoryLayout<UnsafePointer<CChar>?>.size
+        var arenas: UInt32 = 0
+        var arenasSize = MemoryLayout<UInt32>.size
+        guard mallctl("version", &version, &versionSize, nil, 0) == 0, let version,
+              mallctl("opt.narenas", &arenas, &arenasSize, nil, 0) == 0 else { return "jemalloc" }
+        return "jemalloc \(String(cString: version)), \(arenas) arena\(arenas == 1 ? "" : "s")"
     }()
 
     /// Hands the pages that hold only freed memory back to the operating system: jemalloc purges every arena,

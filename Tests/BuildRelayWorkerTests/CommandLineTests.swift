@@ -68,8 +68,9 @@ struct CommandLineTests {
         ], includeStandardError: true)
         #expect(status == 2)
         #expect(output.contains("has 3 partitions but \(harness.topics.commands) has 4"), "\(output)")
-        // The executable allocates through jemalloc (Package.swift), and says so first.
+        // The executable allocates through jemalloc with its compiled-in options (Sources/CJemalloc), and says so.
         #expect(output.contains("allocator=jemalloc 5."), "\(output)")
+        #expect(output.contains(", 1 arena "), "\(output)")
     }
 
     @Test func sendThenEventsShowsTheBuild() async throws {
