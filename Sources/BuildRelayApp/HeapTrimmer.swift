@@ -4,11 +4,10 @@ import ServiceLifecycle
 /// Returns the C heap's free pages to the operating system every `interval` (``MemoryAllocator/releaseFreeMemory()``).
 ///
 /// A worker frees most of what it allocates within milliseconds, on whichever thread finishes the work, while
-/// retained request ids live for `worker.requestRetention`. Allocators keep freed memory for reuse, so without
-/// trimming the resident size creeps up for many minutes after the live heap has stopped growing (measured by the
-/// soak benchmark: with glibc's malloc the live heap stayed flat while RSS grew 15% from minute 2 to minute 10, with
-/// jemalloc's own decay of unused pages 6–9%). A trim takes a few milliseconds on a heap of a few hundred
-/// megabytes, on a thread of its own.
+/// retained request ids live for `worker.requestRetention`. Allocators keep freed memory for reuse: on glibc's, the
+/// soak benchmark's resident size grew 15% from minute 2 to minute 10 while the live heap stayed flat, and trimming
+/// fixed it. jemalloc (the executables' allocator) returns unused pages by itself after about 10 s; the purge makes
+/// that prompt. A trim takes a few milliseconds on a heap of a few hundred megabytes, on a thread of its own.
 public struct HeapTrimmer: Service {
     let interval: Duration
     /// Called after each trim, on the trimmer's task.

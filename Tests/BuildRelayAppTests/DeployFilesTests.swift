@@ -67,6 +67,8 @@ struct DeployFilesTests {
         #expect(dockerfile.contains("FROM swift:") && dockerfile.contains("-bookworm AS build"))
         #expect(dockerfile.contains("FROM debian:bookworm-slim"))
         #expect(dockerfile.contains("librdkafka-dev") && dockerfile.contains("librdkafka1"))
+        // The binary links jemalloc (Sources/CJemalloc): built against the -dev package, run with the library.
+        #expect(dockerfile.contains("libjemalloc-dev") && dockerfile.contains("libjemalloc2"))
         #expect(dockerfile.contains("USER 10001"))
     }
 
