@@ -1,11 +1,11 @@
 import Foundation
 
 /// The C allocator behind this process's `malloc`: jemalloc when the executable links it (BuildRelay's executables
-/// do on Linux, see `Package.swift`), otherwise the C library's own.
+/// do on Linux, through the `CJemalloc` target), otherwise the C library's own.
 public enum MemoryAllocator {
-    /// `jemalloc <version>, <n> arena(s)` (the arenas for ordinary allocations, `narenas`), or `libc` when jemalloc is not the process's allocator: logged when a
-    /// worker starts, so a build that lost the link (and with it a third of the drain rate) or its options
-    /// (`Sources/CJemalloc/malloc_conf.c`) shows in the first lines of its log.
+    /// `jemalloc <version>, <n> arena(s)` (`narenas`, the arenas for ordinary allocations), or `libc` when jemalloc
+    /// is not the process's allocator. Logged when a worker starts, so a build that lost the link (and with it a third
+    /// of the drain rate) or its options (`Sources/CJemalloc/malloc_conf.c`) shows in the first lines of its log.
     public static let description: String = {
         guard let mallctl else { return "libc" }
         var version: UnsafePointer<CChar>?
