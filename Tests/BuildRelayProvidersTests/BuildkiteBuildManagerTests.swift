@@ -126,7 +126,8 @@ struct BuildkiteBuildManagerTests {
 
     @Test("a status read slower than the queue's requestTimeout fails as a retryable dependency error")
     func requestTimeout() async throws {
-        try await FakeBuildkite.withManager(requestTimeout: .milliseconds(300)) { manager, _, server in
+        // 1 s, not less: the trigger before the slow read must fit in it on a loaded CI machine.
+        try await FakeBuildkite.withManager(requestTimeout: .seconds(1)) { manager, _, server in
             let (build, _) = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-slow")!)
             // Every attempt (the read is retried) answers only after 5 s.
             server.inject(.delay(.seconds(5)), times: 10)

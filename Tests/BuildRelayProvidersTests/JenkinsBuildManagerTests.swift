@@ -78,13 +78,13 @@ struct JenkinsBuildManagerTests {
             fake.startWaitingBuilds()
             fake.expireQueueItems()
             // Another worker, after a takeover: nothing remembered.
-            let other = JenkinsBuildManager(configuration: manager.configuration, logger: testLogger())
-            #expect(try await other.status(build).0 == .running)
-            #expect(server.requests.contains { $0.path == ["job", "api", "job", "nightly", "api", "json"] })
-            fake.outcome = "SUCCESS"
-            _ = try await other.status(build)
-            #expect(try await other.status(build).0 == .succeeded)
-            try await other.close()
+            try await JenkinsBuildManager(configuration: manager.configuration, logger: testLogger()).closing { other in
+                #expect(try await other.status(build).0 == .running)
+                #expect(server.requests.contains { $0.path == ["job", "api", "job", "nightly", "api", "json"] })
+                fake.outcome = "SUCCESS"
+                _ = try await other.status(build)
+                #expect(try await other.status(build).0 == .succeeded)
+            }
         }
     }
 
@@ -135,13 +135,14 @@ struct JenkinsBuildManagerTests {
             let wrong = JenkinsBuildManager(configuration: JenkinsConfiguration(
                 url: server.baseURL, job: FakeJenkins.job, user: Secret(FakeJenkins.user), token: Secret("not-the-token-42"),
                 credentialsSetting: "queues.nightly.jenkins.tokenEnv (JENKINS_TOKEN)"), logger: testLogger())
-            let error = await #expect(throws: BuildError.self) {
-                _ = try await wrong.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-401")!)
+            try await wrong.closing { wrong in
+                let error = await #expect(throws: BuildError.self) {
+                    _ = try await wrong.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-401")!)
+                }
+                #expect(error?.kind == .user)
+                #expect(error?.message.contains("queues.nightly.jenkins.tokenEnv") == true)
+                #expect(error?.message.contains("not-the-token-42") == false)
             }
-            #expect(error?.kind == .user)
-            #expect(error?.message.contains("queues.nightly.jenkins.tokenEnv") == true)
-            #expect(error?.message.contains("not-the-token-42") == false)
-            try await wrong.close()
         }
     }
 }

@@ -136,8 +136,7 @@ extension FakeBuildkite {
             let manager = BuildkiteBuildManager(configuration: BuildkiteConfiguration(
                 apiURL: server.baseURL, organization: FakeBuildkite.organization, pipeline: pipeline, branch: "main",
                 token: Secret(token), tokenSetting: "queues.main.buildkite.tokenEnv (BUILDKITE_TOKEN)", requestTimeout: requestTimeout), logger: logger)
-            try await body(manager, fake, server)
-            try await manager.close()
+            try await manager.closing { try await body($0, fake, server) }
         }
     }
 }

@@ -176,8 +176,7 @@ extension FakeGitHub {
                 apiURL: server.baseURL, repository: FakeGitHub.repository, workflow: FakeGitHub.workflow, ref: "main",
                 token: Secret(FakeGitHub.token), tokenSetting: "queues.gha.githubActions.tokenEnv (GITHUB_TOKEN)",
                 runAppearanceTimeout: runAppearanceTimeout), logger: logger)
-            try await body(manager, fake, server)
-            try await manager.close()
+            try await manager.closing { try await body($0, fake, server) }
         }
     }
 }

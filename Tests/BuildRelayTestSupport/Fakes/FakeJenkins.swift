@@ -207,8 +207,7 @@ extension FakeJenkins {
             let manager = JenkinsBuildManager(configuration: JenkinsConfiguration(
                 url: server.baseURL, job: job, user: Secret(FakeJenkins.user), token: Secret(FakeJenkins.token),
                 credentialsSetting: "queues.nightly.jenkins.userEnv and tokenEnv (JENKINS_USER, JENKINS_TOKEN)"), logger: logger)
-            try await body(manager, fake, server)
-            try await manager.close()
+            try await manager.closing { try await body($0, fake, server) }
         }
     }
 }
