@@ -39,6 +39,8 @@ public final class WorkerEngine: Sendable {
     /// The transport's current round of acknowledgements: its first is applied at once (at a low rate a round holds
     /// one or two, and waiting for the round's end was measured to add latency), the rest together at the end.
     private let round = Mutex<(firstApplied: Bool, pending: [TransportCompletion])>((false, []))
+    /// Provider-call outcomes handed over to the task applying them (see ``finish(_:)``).
+    private let outcomes = Mutex<(applying: Bool, pending: [ProviderCallOutcome])>((false, []))
 
     /// Milliseconds since the Unix epoch, from the system clock.
     public static let systemNow: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -370,6 +372,34 @@ public final class WorkerEngine: Sendable {
         }
     }
 
+    /// Applies a provider call's outcome. A provider task that finds another one applying hands its outcome over
+    /// and goes on to its next call, instead of sleeping on the engine's lock; the applying task takes everything
+    /// handed over meanwhile, a batch per lock, until none is left (flat combining). No outcome is left behind: the
+    /// applier gives up its role only under the hand-over lock, when it finds the list empty. One build has at most
+    /// one call in flight, so batching never reorders a build's outcomes.
+    private func finish(_ outcome: ProviderCallOutcome) {
+        let applies = outcomes.withLock { outcomes in
+            outcomes.pending.append(outcome)
+            if outcomes.applying { return false }
+            outcomes.applying = true
+            return true
+        }
+        guard applies else { return }
+        var batch: [ProviderCallOutcome] = []
+        while true {
+            outcomes.withLock { outcomes in
+                swap(&outcomes.pending, &batch)
+                if batch.isEmpty { outcomes.applying = false }
+            }
+            guard !batch.isEmpty else { return }
+            update(expectedEffects: 2 * batch.count) { state, effects in
+                let now = self.now()
+                for outcome in batch { state.apply(outcome, now: now, effects: &effects) }
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+
     /// Provider calls a serving task makes before it yields: with a backlog and providers that answer at once
     /// (`noop`), `take()` and the call never suspend, and the task would otherwise keep its thread, starving the
     /// consume loop and the other tasks until the backlog is gone.
@@ -390,13 +420,13 @@ public final class WorkerEngine: Sendable {
                 let result = await perform(call) {
                     try await manager.trigger(queue: trigger.queue, changes: trigger.changes, metadata: trigger.metadata, requestID: trigger.requestID)
                 }
-                update { state, effects in state.triggerCompleted(call.build, result: result, now: self.now(), effects: &effects) }
+                finish(.trigger(call.build, result))
             case .status(let buildID):
                 let result = await perform(call) { try await manager.status(buildID) }
-                update { state, effects in state.statusCompleted(call.build, result: result, now: self.now(), effects: &effects) }
+                finish(.status(call.build, result))
             case .cancel(let buildID):
                 let result = await perform(call) { try await manager.cancel(buildID) }
-                update { state, effects in state.cancelCompleted(call.build, result: result, now: self.now(), effects: &effects) }
+                finish(.cancel(call.build, result))
             }
         }
     }

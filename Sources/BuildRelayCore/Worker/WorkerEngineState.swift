@@ -139,7 +139,16 @@ struct WorkerEngineState {
 
     // MARK: Provider results
 
-    mutating func triggerCompleted(_ reference: BuildReference, result: Result<(BuildID, BuildStatus), any Error>, now: Int64, effects: inout Effects) {
+    /// Applies what a provider call returned (the engine hands over outcomes in batches, see `WorkerEngine.finish`).
+    mutating func apply(_ outcome: ProviderCallOutcome, now: Int64, effects: inout Effects) {
+        switch outcome {
+        case .trigger(let build, let result): triggerCompleted(build, result: result, now: now, effects: &effects)
+        case .status(let build, let result): statusCompleted(build, result: result, now: now, effects: &effects)
+        case .cancel(let build, let result): cancelCompleted(build, result: result, now: now, effects: &effects)
+        }
+    }
+
+    private mutating func triggerCompleted(_ reference: BuildReference, result: Result<(BuildID, BuildStatus), any Error>, now: Int64, effects: inout Effects) {
         guard let (table, build) = current(reference, finishingCall: true) else { return }
         guard case .triggering(let trigger, let offset, let attempt, let firstFailure) = build.activity else { return }
         switch result {
@@ -169,7 +178,7 @@ struct WorkerEngineState {
         }
     }
 
-    mutating func statusCompleted(_ reference: BuildReference, result: Result<(BuildStatus, BuildMetadata), any Error>, now: Int64, effects: inout Effects) {
+    private mutating func statusCompleted(_ reference: BuildReference, result: Result<(BuildStatus, BuildMetadata), any Error>, now: Int64, effects: inout Effects) {
         guard let (table, build) = current(reference, finishingCall: false) else { return }
         build.pollInFlight = false
         guard build.isIdle, !table.revoking, !build.record.status.isTerminal, let queue = queues[build.record.queue] else { return }
@@ -198,7 +207,7 @@ struct WorkerEngineState {
         }
     }
 
-    mutating func cancelCompleted(_ reference: BuildReference, result: Result<Void, any Error>, now: Int64, effects: inout Effects) {
+    private mutating func cancelCompleted(_ reference: BuildReference, result: Result<Void, any Error>, now: Int64, effects: inout Effects) {
         guard let (table, build) = current(reference, finishingCall: true) else { return }
         guard case .cancelling(let attempt, let firstFailure) = build.activity, let queue = queues[build.record.queue] else { return }
         switch result {
