@@ -204,6 +204,7 @@ let package = Package(
         .testTarget(
             name: "BuildRelayKafkaTests",
             dependencies: [
+                "BuildRelayCore",
                 "BuildRelayKafka",
                 "BuildRelayTestSupport",
                 .product(name: "Logging", package: "swift-log"),

@@ -56,6 +56,13 @@ final class KafkaWorkerTransport: WorkerTransport {
         }
     }
 
+    func forwardCommand(_ record: CommandRecord, to partition: Int32, completion: @escaping @Sendable ((any Error)?) -> Void) {
+        let copy = KafkaProducerRecord(
+            topic: record.topic, partition: partition, key: record.key, value: record.value,
+            headers: record.forwardingHeaders.map { KafkaHeader(name: $0.name, value: $0.value) })
+        enqueuer.enqueue(copy) { completion($0.failure) }
+    }
+
     func commandsProcessed(_ nextOffsets: [Int32: Int64]) {
         let offsets = Dictionary(uniqueKeysWithValues: nextOffsets.map { (KafkaTopicPartition(topic: topics.commands, partition: $0.key), $0.value) })
         do {

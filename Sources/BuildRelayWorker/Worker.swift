@@ -62,7 +62,7 @@ public final class Worker: Service, Sendable {
             ready.store(false, ordering: .relaxed)
             running.store(false, ordering: .relaxed)
         }
-        try await checkTopics()
+        let partitionCount = try await checkTopics()
         running.store(true, ordering: .relaxed)
         try consumer.subscribe(topics: [configuration.topics.commands])
         logger.info("worker started", metadata: [
@@ -74,7 +74,7 @@ public final class Worker: Service, Sendable {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.engine.run() }
                 group.addTask {
-                    try await self.consumeUntilShutdown()
+                    try await self.consumeUntilShutdown(partitionCount: partitionCount)
                     guard !Task.isCancelled else { return }
                     await self.engine.finishLocalBuilds()
                     await self.engine.revoke(self.engine.ownedPartitions, lost: false)
@@ -98,9 +98,9 @@ public final class Worker: Service, Sendable {
     }
 
     /// Feeds the engine until graceful shutdown (or cancellation).
-    private func consumeUntilShutdown() async throws {
+    private func consumeUntilShutdown(partitionCount: Int) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.consume() }
+            group.addTask { try await self.consume(partitionCount: partitionCount) }
             group.addTask { try? await gracefulShutdown() }
             try await group.next()
             group.cancelAll()
@@ -108,7 +108,8 @@ public final class Worker: Service, Sendable {
     }
 
     /// Hands records to the engine a batch at a time (one lock for the batch), and rebalances in between.
-    private func consume() async throws {
+    /// `partitionCount` is the commands topic's.
+    private func consume(partitionCount: Int) async throws {
         var events = consumer.events.makeAsyncIterator()
         var records: [CommandRecord] = []
         records.reserveCapacity(256)
@@ -121,7 +122,8 @@ public final class Worker: Service, Sendable {
                     let traceparent = message.headers.firstValue(named: "traceparent").flatMap { TraceParent.isValid($0) ? $0 : nil }
                     records.append(CommandRecord(
                         topic: message.topic, partition: message.partition, offset: message.offset, key: message.key,
-                        value: message.value, traceparent: traceparent))
+                        value: message.value, traceparent: traceparent,
+                        headers: message.headers.map { RecordHeader(name: $0.name, value: $0.value) }))
                     continue
                 }
                 if !records.isEmpty {
@@ -131,7 +133,7 @@ public final class Worker: Service, Sendable {
                 switch event {
                 case .partitionsAssigned(let partitions):
                     kafkaMetrics.partitionsAssigned()
-                    try await engine.assign(partitions.map(\.partition))
+                    try await engine.assign(partitions.map(\.partition), partitionCount: partitionCount)
                     ready.store(true, ordering: .relaxed)
                 case .partitionsRevoked(let partitions, let lost):
                     kafkaMetrics.partitionsRevoked(lost: lost)
@@ -150,7 +152,9 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    private func checkTopics() async throws {
+    /// Checks that the four topics exist and the state topic has as many partitions as the commands topic;
+    /// returns that count.
+    private func checkTopics() async throws -> Int {
         let topics = configuration.topics
         func partitions(_ topic: String) async throws -> Int {
             do {
@@ -165,5 +169,6 @@ public final class Worker: Service, Sendable {
         guard commands == state else {
             throw WorkerStartupError(message: "topic \(topics.state) has \(state) partitions but \(topics.commands) has \(commands); they must be equal")
         }
+        return commands
     }
 }

@@ -109,10 +109,15 @@ final class WorkerHarness: Sendable {
 
     /// Everything in the state topic now, read with a throwaway consumer.
     func stateRecords() async throws -> [KafkaMessage] {
+        try await allRecords(of: topics.state)
+    }
+
+    /// Everything in `topic` (one with ``partitions`` partitions) now, read with a throwaway consumer.
+    func allRecords(of topic: String) async throws -> [KafkaMessage] {
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil, properties: ["enable.partition.eof": "true", "fetch.wait.max.ms": "20"]),
-            logger: testLogger("state"))
-        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Int32(partitions)).map { (KafkaTopicPartition(topic: topics.state, partition: $0), KafkaOffset.beginning) }))
+            logger: testLogger("records"))
+        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Int32(partitions)).map { (KafkaTopicPartition(topic: topic, partition: $0), KafkaOffset.beginning) }))
         var records: [KafkaMessage] = []
         var ended = Set<Int32>()
         for await event in consumer.events {
@@ -134,6 +139,16 @@ final class WorkerHarness: Sendable {
         let partitions = (0..<Int32(partitions)).map { KafkaTopicPartition(topic: topics.commands, partition: $0) }
         let committed = try await consumer.committedOffsets(partitions)
         return Dictionary(uniqueKeysWithValues: committed.map { ($0.key.partition, $0.value) })
+    }
+
+    /// Waits until the group's committed offset of every command partition is its end. Offsets are committed only
+    /// past commands whose effect is durable, so every command sent before was handled.
+    func waitUntilEveryCommandIsCommitted(seconds: Double = 60) async throws {
+        try await waitUntil("every command handled and committed", seconds: seconds) {
+            let ends = try await self.commandTopicEnds()
+            let committed = try await self.committedOffsets()
+            return ends.allSatisfy { partition, end in end == nil || committed[partition] == end }
+        }
     }
 
     /// The end (high watermark) of every command partition.

@@ -9,6 +9,8 @@ enum EngineEffect: Sendable {
     /// `transition` is the event's status for a new transition, `nil` when a restore publishes a recorded event again.
     case publishStatus(StatusRecord, build: BuildReference, transition: BuildStatus?)
     case publishDeadLetter(DeadLetterRecord, epoch: Int, requestID: RequestID?)
+    /// Copies a command to its home `partition`, for the partition assignment `epoch` of the record's own.
+    case forwardCommand(CommandRecord, to: Int32, epoch: Int)
     case commandsProcessed(partition: Int32, nextOffset: Int64)
     case schedule(WorkerTimer, after: Duration)
     case pause([Int32])

@@ -6,5 +6,7 @@ enum TransportCompletion: Sendable {
     case stateAppended(BuildReference, event: EncodedEvent?, error: (any Error)?)
     case tombstoneAppended(partition: Int32, epoch: Int, error: (any Error)?)
     case statusPublished(BuildReference, error: (any Error)?)
+    /// `partition` and `offset` are the forwarded record's own.
+    case commandForwarded(partition: Int32, epoch: Int, offset: Int64, error: (any Error)?)
     case deadLettered(partition: Int32, epoch: Int, requestID: RequestID?, offset: Int64, error: (any Error)?)
 }

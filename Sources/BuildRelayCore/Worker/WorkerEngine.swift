@@ -41,6 +41,10 @@ public final class WorkerEngine: Sendable {
     private let round = Mutex<(firstApplied: Bool, pending: [TransportCompletion])>((false, []))
     /// Provider-call outcomes handed over to the task applying them (see ``finish(_:)``).
     private let outcomes = Mutex<(applying: Bool, pending: [ProviderCallOutcome])>((false, []))
+    /// The commands topic's partition count, from the last assignment (0 before the first: nothing is forwarded).
+    private let commandPartitionCount = Atomic<Int>(0)
+    /// Partitions whose first forwarded command was logged.
+    private let forwardsLogged = Mutex<Set<Int32>>([])
 
     /// Milliseconds since the Unix epoch, from the system clock.
     public static let systemNow: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -113,9 +117,12 @@ public final class WorkerEngine: Sendable {
 
     /// Takes consumed command records, in consumption order. Never waits.
     public func accept(_ records: [CommandRecord]) {
+        let partitionCount = commandPartitionCount.load(ordering: .relaxed)
         let decoded = records.map { record in
             let result = decoder.decode(key: record.key, value: record.value)
+            let home = homeElsewhere(of: record, result, partitionCount: partitionCount)
             switch result {
+            case _ where home != nil: break
             case .success(.trigger): metrics.triggers.increment()
             case .success(.cancel): metrics.cancels.increment()
             case .failure(let rejection):
@@ -125,12 +132,13 @@ public final class WorkerEngine: Sendable {
                     "requestId": "\(rejection.requestID?.rawValue ?? "-")",
                 ])
             }
-            return result
+            return (result, home)
         }
         var ignored: [String] = []
         update(expectedEffects: 2 * records.count) { state, effects in
             let now = self.now()
-            for (record, result) in zip(records, decoded) where !state.accept(record, decoded: result, now: now, effects: &effects) {
+            for (record, (result, home)) in zip(records, decoded)
+            where !state.accept(record, decoded: result, home: home, now: now, effects: &effects) {
                 ignored.append("\(record.partition)@\(record.offset)")
             }
         }
@@ -139,6 +147,29 @@ public final class WorkerEngine: Sendable {
             metrics.ignoredRecords.increment(by: ignored.count)
             logger.warning("command records of partitions this worker does not own were ignored", metadata: ["records": "\(ignored.prefix(20))"])
         }
+    }
+
+    /// The home partition of a correctly keyed command consumed off it, where it must be forwarded; `nil` for a
+    /// command on its home, a record without a usable request id (handled here: it goes to the dead-letter topic),
+    /// and a copy that was forwarded already (handled here rather than passed on again: two workers that disagree on
+    /// the partition count, as while partitions are being added, would otherwise forward it back and forth).
+    private func homeElsewhere(of record: CommandRecord, _ decoded: Result<BuildCommand, CommandRejection>, partitionCount: Int) -> Int32? {
+        guard partitionCount > 0 else { return nil }
+        let requestID: RequestID? = switch decoded {
+        case .success(let command): command.requestID
+        case .failure(let rejection): rejection.requestID
+        }
+        guard let requestID else { return nil }
+        let home = HomePartition.of(requestID, partitionCount: partitionCount)
+        guard home != record.partition else { return nil }
+        guard !record.isForwarded else {
+            metrics.forwardedOffHome.increment()
+            logger.warning("a forwarded command is not on its home partition by this worker's partition count; handled here", metadata: [
+                "requestId": "\(requestID)", "partition": "\(record.partition)", "home": "\(home)", "partitionCount": "\(partitionCount)",
+            ])
+            return nil
+        }
+        return home
     }
 
     /// Returns once fewer than half of `worker.maxHeldTriggers` triggers wait for a build slot, or after `timeout`.
@@ -179,7 +210,9 @@ public final class WorkerEngine: Sendable {
 
     /// Reads these partitions' state records to their end, rebuilds their builds, republishes each restored
     /// build's last event and resumes polling. Commands of these partitions must come after it returns.
-    public func assign(_ partitions: [Int32]) async throws {
+    /// `partitionCount` is the commands topic's: commands off their home partition (``HomePartition``) are forwarded.
+    public func assign(_ partitions: [Int32], partitionCount: Int) async throws {
+        commandPartitionCount.store(partitionCount, ordering: .relaxed)
         guard !partitions.isEmpty else { return }
         let log = try await transport.readStateLog(partitions: partitions)
         var latest: [Int32: [RequestID: BuildStateRecord]] = [:]
@@ -327,6 +360,12 @@ public final class WorkerEngine: Sendable {
                     self.completed(.deadLettered(
                         partition: record.source.partition, epoch: epoch, requestID: requestID, offset: record.source.offset, error: error))
                 }
+            case .forwardCommand(let record, let home, let epoch):
+                logFirstForward(record, to: home)
+                transport.forwardCommand(record, to: home) { error in
+                    if error == nil { self.metrics.forwarded.increment() }
+                    self.completed(.commandForwarded(partition: record.partition, epoch: epoch, offset: record.offset, error: error))
+                }
             case .commandsProcessed(let partition, let nextOffset):
                 processed[partition] = max(nextOffset, processed[partition] ?? nextOffset)
             case .schedule(let timer, let delay):
@@ -344,6 +383,15 @@ public final class WorkerEngine: Sendable {
                 transport.resume(partitions: partitions)
             }
         }
+    }
+
+    /// Logs the first command forwarded from each partition, with the advice that saves the hop.
+    private func logFirstForward(_ record: CommandRecord, to home: Int32) {
+        guard forwardsLogged.withLock({ $0.insert(record.partition).inserted }) else { return }
+        logger.info("commands arrive off their home partition and are forwarded there (one more hop and record each); produce them keyed by requestId with murmur2 partitioning (librdkafka, kcat, confluent-kafka: partitioner=murmur2_random; the Java clients' default)", metadata: [
+            "partition": "\(record.partition)", "offset": "\(record.offset)", "home": "\(home)",
+            "requestId": "\(record.key.map { String(decoding: $0, as: UTF8.self) } ?? "-")",
+        ])
     }
 
     private func completed(_ completion: TransportCompletion) {

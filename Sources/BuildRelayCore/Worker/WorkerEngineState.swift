@@ -31,11 +31,20 @@ struct WorkerEngineState {
 
     // MARK: Commands
 
-    /// Returns `false` when the record's partition is not owned (or is being revoked): it is ignored.
+    /// Returns `false` when the record's partition is not owned (or is being revoked): it is ignored. A record with a
+    /// `home` partition (a correctly keyed command off its home) is forwarded there; its offset counts as processed
+    /// once the copy is acknowledged.
     @discardableResult
-    mutating func accept(_ record: CommandRecord, decoded: Result<BuildCommand, CommandRejection>, now: Int64, effects: inout Effects) -> Bool {
+    mutating func accept(
+        _ record: CommandRecord, decoded: Result<BuildCommand, CommandRejection>, home: Int32?, now: Int64, effects: inout Effects
+    ) -> Bool {
         guard let table = partitions[record.partition], !table.revoking else { return false }
         table.offsets.consumed(record.offset)
+        if let home {
+            table.busy += 1
+            effects.append(.forwardCommand(record, to: home, epoch: table.epoch))
+            return true
+        }
         switch decoded {
         case .failure(let rejection):
             var requestID: RequestID?
@@ -241,6 +250,8 @@ struct WorkerEngineState {
             tombstoneAppended(partition: partition, epoch: epoch, error: error)
         case .statusPublished(let build, let error):
             statusPublished(build, error: error, now: now, effects: &effects)
+        case .commandForwarded(let partition, let epoch, let offset, let error):
+            commandForwarded(partition: partition, epoch: epoch, offset: offset, error: error, effects: &effects)
         case .deadLettered(let partition, let epoch, let requestID, let offset, let error):
             deadLettered(partition: partition, epoch: epoch, requestID: requestID, offset: offset, error: error, now: now, effects: &effects)
         }
@@ -298,6 +309,13 @@ struct WorkerEngineState {
             schedulePoll(reference, build, after: queue.pollIntervals.interval(for: build.record.status), effects: &effects)
         }
         continueWaiting(reference, build, table: table, now: now, effects: &effects)
+    }
+
+    private mutating func commandForwarded(partition: Int32, epoch: Int, offset: Int64, error: (any Error)?, effects: inout Effects) {
+        if let error { fatalError = fatalError ?? error }
+        guard let table = partitions[partition], table.epoch == epoch else { return }
+        table.busy -= 1
+        if error == nil { markProcessed(offset, table: table, effects: &effects) }
     }
 
     private mutating func deadLettered(partition: Int32, epoch: Int, requestID: RequestID?, offset: Int64, error: (any Error)?, now: Int64, effects: inout Effects) {

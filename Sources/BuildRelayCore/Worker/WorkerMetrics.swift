@@ -20,6 +20,10 @@ struct WorkerMetrics: Sendable {
     let triggers = Counter(label: "buildrelay_commands_total", dimensions: [("type", "trigger"), ("outcome", "accepted")])
     let cancels = Counter(label: "buildrelay_commands_total", dimensions: [("type", "cancel"), ("outcome", "accepted")])
     let rejected = Counter(label: "buildrelay_commands_total", dimensions: [("type", "invalid"), ("outcome", "dead_lettered")])
+    /// Commands consumed off their home partition and copied there (contract v2, "Partitioning").
+    let forwarded = Counter(label: "buildrelay_commands_forwarded_total")
+    /// Forwarded copies that were still off their home partition by this worker's count: handled where they are.
+    let forwardedOffHome = Counter(label: "buildrelay_commands_forwarded_off_home_total")
     let eventsPublished = Counter(label: "buildrelay_events_published_total")
     let deadLetters = Counter(label: "buildrelay_dead_letters_total")
     /// Command records of partitions the engine did not own when they arrived: never expected, worth an alert.

@@ -20,6 +20,11 @@ public protocol WorkerTransport: Sendable {
     /// Writes a rejected command to the dead-letter topic; `completion` runs once the broker acknowledged it.
     func publishDeadLetter(_ record: DeadLetterRecord, completion: @escaping @Sendable ((any Error)?) -> Void)
 
+    /// Copies a command consumed off its home partition to `partition` of the commands topic, with the same key
+    /// and value and ``CommandRecord/forwardingHeaders``; `completion` runs once the broker acknowledged the copy.
+    /// Commands forwarded to one partition are stored in the order they were forwarded.
+    func forwardCommand(_ record: CommandRecord, to partition: Int32, completion: @escaping @Sendable ((any Error)?) -> Void)
+
     /// Every command before its partition's `nextOffset` is durably processed: those offsets may be committed.
     func commandsProcessed(_ nextOffsets: [Int32: Int64])
 
