@@ -8,8 +8,15 @@ struct StateLogReader: Sendable {
     var client: KafkaClientConfiguration
     var logger: Logger
 
-    /// Every record up to the high watermark each partition had when the read began, in order per partition.
+    /// Every record of these partitions, from the start to the end each partition had when the read reached it,
+    /// in order per partition.
+    ///
+    /// The end is where Fetch reports end-of-partition (its high watermark), never a ListOffsets answer: some
+    /// brokers and proxies answer ListOffsets(latest) with a stale offset (Tansu 0.6 gives the last batch's base
+    /// offset + 1), and a restore that stopped there would miss a build's newest records and publish a second,
+    /// different event under an id already used.
     func read(partitions: [Int32]) async throws -> [StateLogRecord] {
+        guard !partitions.isEmpty else { return [] }
         var readerClient = client
         readerClient.properties["enable.partition.eof"] = "true"
         readerClient.properties["fetch.wait.max.ms"] = "20"
@@ -28,23 +35,16 @@ struct StateLogReader: Sendable {
     }
 
     private func read(partitions: [Int32], with consumer: KafkaConsumer) async throws -> [StateLogRecord] {
-        var ends: [Int32: Int64] = [:]
-        for partition in partitions {
-            let (low, high) = try await consumer.queryWatermarks(KafkaTopicPartition(topic: topic, partition: partition))
-            if high > low { ends[partition] = high }
-        }
-        guard !ends.isEmpty else { return [] }
-        try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { (KafkaTopicPartition(topic: topic, partition: $0), KafkaOffset.beginning) }))
-        var remaining = Set(ends.keys)
+        try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { (KafkaTopicPartition(topic: topic, partition: $0), KafkaOffset.beginning) }))
+        var remaining = Set(partitions)
         var records: [StateLogRecord] = []
         for await event in consumer.events {
             switch event {
             case .message(let message):
-                guard let end = ends[message.partition], message.offset < end else { break }
                 records.append(StateLogRecord(partition: message.partition, key: message.key ?? [], value: message.value))
-                if message.offset + 1 >= end { remaining.remove(message.partition) }
-            case .endOfPartition(let partition, let offset):
-                if let end = ends[partition.partition], offset >= end { remaining.remove(partition.partition) }
+            case .endOfPartition(let partition, _):
+                // librdkafka queues end-of-partition behind the partition's records, once a fetch reached its end.
+                remaining.remove(partition.partition)
             case .error(let error):
                 if error.isFatal { throw error }
                 logger.warning("reading the state topic", metadata: ["kafka.error": "\(error)"])

@@ -105,4 +105,29 @@ struct RestoreTests {
         await worker.stop()
         await reader.close()
     }
+
+    @Test("a restore reads each state partition to its end: a burst of records written just before the takeover is all restored")
+    func aBurstOfStateRecordsIsRestoredToItsLastRecord() async throws {
+        let harness = try WorkerHarness(partitions: 2)
+        // 400 builds with ten records each, the last one `running` (sequence 10) with a build that runs a minute.
+        let ids = (0..<400).map { "req-burst-\($0)" }
+        var last: [String: BuildStateRecord] = [:]
+        for version in 1...10 {
+            for id in ids {
+                let status: BuildStatus = version == 10 ? .running : .accepted
+                let record = Self.recorded(id, harness: harness, status: status, sequence: version, buildID: Self.simulatedBuild(id, duration: 60_000))
+                last[id] = record
+                try await harness.enqueueState(record, partition: HomePartition.of(RequestID(rawValue: id)!, partitionCount: 2))
+            }
+        }
+        try await harness.flushState()
+        let reader = try harness.startReader()
+        let worker = try harness.startWorker()
+        try await worker.waitUntilReady()
+        try await waitUntil("every build's last event republished") { Set(reader.all.map(\.requestID)).count == ids.count }
+        for id in ids { #expect(reader.events(for: id).map(\.bytes) == [last[id]?.lastEvent], "\(id)") }
+        #expect(worker.worker.engine.buildsInFlight == ids.count)
+        await worker.stop()
+        await reader.close()
+    }
 }

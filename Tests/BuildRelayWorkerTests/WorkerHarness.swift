@@ -107,6 +107,16 @@ final class WorkerHarness: Sendable {
             topic: topics.state, partition: partition, key: Array(record.requestID.rawValue.utf8), value: BuildStateCodec.encode(record)))
     }
 
+    /// Enqueues `record` for the state topic without waiting; ``flushState()`` waits for every enqueued one.
+    func enqueueState(_ record: BuildStateRecord, partition: Int32) async throws {
+        try await producer.enqueue(KafkaProducerRecord(
+            topic: topics.state, partition: partition, key: Array(record.requestID.rawValue.utf8), value: BuildStateCodec.encode(record)))
+    }
+
+    func flushState() async throws {
+        try await producer.flush(timeout: .seconds(30))
+    }
+
     /// Everything in the state topic now, read with a throwaway consumer.
     func stateRecords() async throws -> [KafkaMessage] {
         try await allRecords(of: topics.state)
