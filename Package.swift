@@ -149,6 +149,7 @@ let package = Package(
             name: "BuildRelayTestSupport",
             dependencies: [
                 "BuildRelayCore",
+                "BuildRelayKafka",
                 "BuildRelayProviders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -67,7 +67,8 @@ public final class Worker: Service, Sendable {
         try consumer.subscribe(topics: [configuration.topics.commands])
         logger.info("worker started", metadata: [
             "group": "\(configuration.settings.groupID)", "commands": "\(configuration.topics.commands)",
-            "queues": "\(configuration.queues.map(\.name).sorted())",
+            "queues": "\(configuration.queues.map(\.name).sorted())", "librdkafka": "\(Librdkafka.version)",
+            "bootstrapServers": "\(configuration.kafka.bootstrapServers)", "partitions": "\(partitionCount)",
         ])
         var failure: (any Error)?
         do {

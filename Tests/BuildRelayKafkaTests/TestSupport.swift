@@ -13,11 +13,19 @@ func clusterWithTopic(_ prefix: String, partitions: Int, brokers: Int = 1) throw
     return (cluster, topic)
 }
 
-func makeProducer(_ cluster: MockCluster, properties: [String: String] = [:]) throws -> KafkaProducer {
+/// A fresh broker of this run's kind (``TestBrokers``) with one topic named after `prefix`.
+func brokerWithTopic(_ prefix: String, partitions: Int) throws -> (any TestBroker, String) {
+    let broker = try TestBrokers.make()
+    let topic = uniqueName(prefix)
+    try broker.createTopic(topic, partitions: partitions)
+    return (broker, topic)
+}
+
+func makeProducer(_ cluster: any TestBroker, properties: [String: String] = [:]) throws -> KafkaProducer {
     try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers, properties: properties), logger: testLogger("producer"))
 }
 
-func makeConsumer(_ cluster: MockCluster, group: String?, properties: [String: String] = [:], readsHeaders: Bool = true) throws -> KafkaConsumer {
+func makeConsumer(_ cluster: any TestBroker, group: String?, properties: [String: String] = [:], readsHeaders: Bool = true) throws -> KafkaConsumer {
     var configuration = KafkaConsumerConfiguration(
         bootstrapServers: cluster.bootstrapServers, groupID: group, properties: fastGroupProperties.merging(properties) { $1 })
     configuration.readsHeaders = readsHeaders

@@ -8,10 +8,10 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// An embedded cluster with the worker's four topics, workers running on it, a command producer and a reader of
+/// A broker (``TestBrokers``: the embedded mock cluster unless the run says otherwise) with the worker's four topics, workers running on it, a command producer and a reader of
 /// everything published.
 final class WorkerHarness: Sendable {
-    let cluster: MockCluster
+    let cluster: any TestBroker
     let topics: WorkerTopics
     let partitions: Int
     let groupID = uniqueName("group")
@@ -20,7 +20,7 @@ final class WorkerHarness: Sendable {
     private let largeRecordProducer: KafkaProducer
 
     init(partitions: Int = 4, statePartitions: Int? = nil) throws {
-        cluster = try MockCluster()
+        cluster = try TestBrokers.make()
         var topics = WorkerTopics()
         let suffix = uniqueName("t")
         topics.commands = "commands-\(suffix)"
@@ -233,7 +233,7 @@ final class PublishedRecords: Sendable {
     private let deadLetters = LockedArray<KafkaMessage>()
     private let task: Task<Void, Never>
 
-    init(cluster: MockCluster, topics: WorkerTopics, statusPartitions: Int) throws {
+    init(cluster: any TestBroker, topics: WorkerTopics, statusPartitions: Int) throws {
         consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil, properties: ["fetch.wait.max.ms": "20"]),
             logger: testLogger("reader"))
