@@ -78,7 +78,8 @@ public struct ConfigurationLoader: Sendable {
     private static func collectKeys(_ mapping: Node.Mapping, prefix: [String], into keys: inout [[String]]) {
         for (key, value) in mapping {
             let path = prefix + [key.string ?? "\(key)"]
-            if let nested = value.mapping, nested.count > 0 {
+            if let nested = value.mapping {
+                // An empty mapping (`properties: {}`) sets nothing.
                 collectKeys(nested, prefix: path, into: &keys)
             } else {
                 keys.append(ConfigurationSchema.normalize(path))

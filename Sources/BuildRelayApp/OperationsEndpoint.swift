@@ -1,7 +1,9 @@
 import BuildRelayWorker
+import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import Prometheus
 import ServiceLifecycle
 
@@ -12,6 +14,7 @@ public struct OperationsEndpoint: Service {
     private let application: Application<RouterResponder<BasicRequestContext>>
     private let logger: Logger
     private let required: Bool
+    private let port: Int
 
     /// `required`: a failure to listen ends the process (a worker); otherwise it is logged and the rest goes on
     /// (the demo, where the port may be taken).
@@ -39,11 +42,14 @@ public struct OperationsEndpoint: Service {
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) }, logger: quiet)
         self.logger = logger
         self.required = required
+        self.port = port
     }
 
     public func run() async throws {
         do {
             try await application.run()
+        } catch let error as IOError where required && error.errnoCode == EADDRINUSE {
+            throw WorkerStartupError(message: "http.port \(port) is already in use; choose another port, or 0 to turn the endpoint off")
         } catch where !required && !(error is CancellationError) {
             logger.warning("the HTTP endpoint is not available", metadata: ["error": "\(error)"])
             try? await gracefulShutdown()

@@ -58,6 +58,10 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var code: Code
+
+    /// No broker answered in time: nothing listens at the bootstrap address, or nothing that speaks Kafka.
+    public var isNoBrokerAnswer: Bool { [.timedOut, .transport, .allBrokersDown].contains(code) }
+
     /// A readable explanation (librdkafka's own text when it gave one). Never contains configuration values.
     public var message: String
     public var isRetriable: Bool

@@ -125,7 +125,13 @@ public final class KafkaProducer: Service, Sendable {
     /// Records sent with ``enqueue(_:)`` whose delivery failed, since the producer was created.
     public var failedDeliveries: Int { context.failedDeliveries.load(ordering: .relaxed) }
 
-    /// The number of partitions of `topic`.
+    /// The partition count of each of `topics` that exists, without ever creating one (one metadata request).
+    public func partitionCounts(of topics: Set<String>, timeout: Duration = .seconds(10)) async throws -> [String: Int] {
+        try await client.partitionCounts(of: topics, timeout: timeout)
+    }
+
+    /// The partition count of `topic`, without ever creating it; a missing topic throws
+    /// ``KafkaError/Code/unknownTopicOrPartition``.
     public func partitionCount(topic: String, timeout: Duration = .seconds(10)) async throws -> Int {
         try await client.partitionCount(topic: topic, timeout: timeout)
     }

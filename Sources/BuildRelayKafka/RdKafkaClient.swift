@@ -68,24 +68,35 @@ final class RdKafkaClient: @unchecked Sendable {
     }
 
     /// The number of partitions of `topic`, from a metadata request (blocking, so off the cooperative pool).
-    func partitionCount(topic: String, timeout: Duration) async throws -> Int {
+    /// The partition count of each of `topics` that exists (a missing one has no entry), from one metadata request
+    /// for **all** topics: a request naming a topic would let a broker with `auto.create.topics.enable` (and the
+    /// embedded broker, for librdkafka's producer) create it on the spot. No answer within `timeout` throws
+    /// (``KafkaError/isNoBrokerAnswer``).
+    func partitionCounts(of topics: Set<String>, timeout: Duration) async throws -> [String: Int] {
         try await runBlocking { [self] in
-            guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else {
-                throw KafkaError(code: .unknownTopic, message: "cannot create topic handle for \(topic)")
-            }
-            defer { rd_kafka_topic_destroy(topicHandle) }
             var metadata: UnsafePointer<rd_kafka_metadata>?
-            try KafkaError.check(
-                rd_kafka_metadata(handle, 0, topicHandle, &metadata, timeout.milliseconds),
-                "metadata request for \(topic)")
-            guard let metadata else { throw KafkaError(code: .unknownTopic, message: "no metadata for \(topic)") }
+            try KafkaError.check(rd_kafka_metadata(handle, 1, nil, &metadata, timeout.milliseconds), "metadata request")
+            guard let metadata else { return [:] }
             defer { rd_kafka_metadata_destroy(metadata) }
-            guard metadata.pointee.topic_cnt == 1, let topicMetadata = metadata.pointee.topics else {
-                throw KafkaError(code: .unknownTopic, message: "no metadata for \(topic)")
+            var counts: [String: Int] = [:]
+            for index in 0..<Int(metadata.pointee.topic_cnt) {
+                let entry = metadata.pointee.topics[index]
+                let name = String(cString: entry.topic)
+                guard topics.contains(name), entry.err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART else { continue }
+                try KafkaError.check(entry.err, "topic \(name)")
+                counts[name] = Int(entry.partition_cnt)
             }
-            try KafkaError.check(topicMetadata.pointee.err, "topic \(topic)")
-            return Int(topicMetadata.pointee.partition_cnt)
+            return counts
         }
+    }
+
+    /// The partition count of `topic` (see ``partitionCounts(of:timeout:)``); a missing topic throws
+    /// ``KafkaError/Code/unknownTopicOrPartition``.
+    func partitionCount(topic: String, timeout: Duration) async throws -> Int {
+        guard let count = try await partitionCounts(of: [topic], timeout: timeout)[topic] else {
+            throw KafkaError(code: .unknownTopicOrPartition, message: "topic \(topic) does not exist")
+        }
+        return count
     }
 
     /// The low and high watermark of a partition, asked of its leader.

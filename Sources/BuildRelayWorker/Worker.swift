@@ -153,20 +153,23 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    /// Checks that the four topics exist and the state topic has as many partitions as the commands topic;
-    /// returns that count.
+    /// Checks that the four topics exist (without creating any, whatever the broker's `auto.create.topics.enable`)
+    /// and that the state topic has as many partitions as the commands topic; returns that count.
     private func checkTopics() async throws -> Int {
         let topics = configuration.topics
-        func partitions(_ topic: String) async throws -> Int {
-            do {
-                return try await producer.partitionCount(topic: topic)
-            } catch let error as KafkaError where error.code == .unknownTopic || error.code == .unknownTopicOrPartition {
-                throw WorkerStartupError(message: "topic \(topic) does not exist; create the four topics first (see deploy/)")
-            }
+        let names = [topics.commands, topics.status, topics.state, topics.deadLetter]
+        let counts: [String: Int]
+        do {
+            counts = try await producer.partitionCounts(of: Set(names))
+        } catch let error as KafkaError where error.isNoBrokerAnswer {
+            throw KafkaUnreachableError(bootstrapServers: configuration.kafka.bootstrapServers, error: error)
         }
-        for topic in [topics.status, topics.deadLetter] { _ = try await partitions(topic) }
-        let commands = try await partitions(topics.commands)
-        let state = try await partitions(topics.state)
+        let missing = names.filter { counts[$0] == nil }
+        guard missing.isEmpty else {
+            throw WorkerStartupError(message: "topic \(missing.joined(separator: ", ")) does not exist; create the four topics first (see deploy/)")
+        }
+        let commands = counts[topics.commands] ?? 0
+        let state = counts[topics.state] ?? 0
         guard commands == state else {
             throw WorkerStartupError(message: "topic \(topics.state) has \(state) partitions but \(topics.commands) has \(commands); they must be equal")
         }

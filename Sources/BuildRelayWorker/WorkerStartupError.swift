@@ -2,4 +2,8 @@
 public struct WorkerStartupError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }

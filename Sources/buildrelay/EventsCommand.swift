@@ -29,7 +29,15 @@ struct EventsCommand: AsyncParsableCommand {
         client.properties["fetch.wait.max.ms"] = "100"
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: client, groupID: nil), logger: logger)
         let topic = configuration.topics.status
-        let partitions = try await consumer.partitionCount(topic: topic)
+        let partitions: Int
+        do {
+            partitions = try await KafkaTargetOptions.partitionCount(of: topic, bootstrapServers: configuration.bootstrapServers) {
+                try await consumer.partitionCounts(of: $0)
+            }
+        } catch {
+            await consumer.close()
+            throw error
+        }
         try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Int32(partitions)).map { (KafkaTopicPartition(topic: topic, partition: $0), KafkaOffset.beginning) }))
         let formatter = StatusEventFormatter(json: json)
         let wantedKey = requestId.map { Array($0.utf8) }

@@ -26,9 +26,25 @@ struct KafkaTargetOptions: ParsableArguments {
     }
 
     func client(_ configuration: BuildRelayConfiguration) -> KafkaClientConfiguration {
-        KafkaClientConfiguration(
+        var client = KafkaClientConfiguration(
             bootstrapServers: configuration.bootstrapServers, properties: configuration.kafkaProperties,
             secretProperties: configuration.kafkaSecretValues)
+        // A command-line tool gives up after 10 s instead of librdkafka's 5 minutes (a record's delivery timeout).
+        client.properties["message.timeout.ms"] = client.properties["message.timeout.ms"] ?? "10000"
+        return client
+    }
+
+    /// The partition count of `topic`, failing within 10 s with an error that names the bootstrap address when no
+    /// broker answers, and with a usage error (exit 2) when the topic does not exist. Never creates the topic.
+    static func partitionCount(of topic: String, bootstrapServers: String, _ ask: (Set<String>) async throws -> [String: Int]) async throws -> Int {
+        let counts: [String: Int]
+        do {
+            counts = try await ask([topic])
+        } catch let error as KafkaError where error.isNoBrokerAnswer {
+            throw KafkaUnreachableError(bootstrapServers: bootstrapServers, error: error)
+        }
+        guard let count = counts[topic] else { throw UsageError(message: "topic \(topic) does not exist") }
+        return count
     }
 }
 
@@ -102,7 +118,16 @@ struct SendCancelCommand: AsyncParsableCommand {
             throw UsageError(message: "invalid command: \(rejection.reason)")
         }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: target.client(configuration)), logger: logger)
-        let report = try await producer.send(KafkaProducerRecord(topic: configuration.topics.commands, key: key, value: bytes))
+        let report: KafkaDeliveryReport
+        do {
+            _ = try await KafkaTargetOptions.partitionCount(of: configuration.topics.commands, bootstrapServers: configuration.bootstrapServers) {
+                try await producer.partitionCounts(of: $0)
+            }
+            report = try await producer.send(KafkaProducerRecord(topic: configuration.topics.commands, key: key, value: bytes))
+        } catch {
+            await producer.close(timeout: .zero)
+            throw error
+        }
         await producer.close()
         print("\(command.requestID) -> \(report.topic)[\(report.partition)] offset \(report.offset)")
     }

