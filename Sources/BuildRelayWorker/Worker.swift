@@ -21,10 +21,30 @@ public final class Worker: Service, Sendable {
     private let ready = Atomic<Bool>(false)
     private let running = Atomic<Bool>(false)
     private let kafkaMetrics: KafkaMetrics
+    /// When the worker began waiting for the group to assign it partitions (at start, and after losing them all);
+    /// `nil` while it owns an assignment (possibly empty).
+    private let waitingForGroupSince = Mutex<ContinuousClock.Instant?>(.now)
+    /// The effective session, heartbeat and poll-interval settings, for the waiting log.
+    private let groupSettings: String
 
     /// librdkafka's statistics (consumer lag, producer queue) feed the metrics this often, unless
     /// `statistics.interval.ms` is set.
     static let statisticsInterval = "5000"
+
+    /// The worker's group settings unless `kafka.properties` sets them (librdkafka's defaults are 45 s and 300 s).
+    /// A member that vanished without leaving (killed) is noticed after `session.timeout.ms`; a restarted worker
+    /// then owns partitions again after about that plus one rebalance (the embedded broker waits about the session
+    /// timeout for the other members to rejoin). `max.poll.interval.ms` must outlast the longest time the worker
+    /// goes without asking for records: a revoke waits up to `worker.shutdownTimeout` (30 s) for in-flight work.
+    /// 6 s is the smallest session timeout Apache Kafka brokers accept by default (`group.min.session.timeout.ms`).
+    public static let groupDefaults: KeyValuePairs<String, String> = [
+        "session.timeout.ms": "6000",
+        "heartbeat.interval.ms": "1000",
+        "max.poll.interval.ms": "45000",
+    ]
+
+    /// How often the worker says it is still waiting for the group to assign partitions.
+    static let groupWaitReportInterval: Duration = .seconds(5)
 
     /// `now` gives milliseconds since the Unix epoch, for event times and `worker.maxBuildDuration` (the system
     /// clock unless a test supplies one).
@@ -39,6 +59,8 @@ public final class Worker: Service, Sendable {
         producerClient.onStatistics = { kafkaMetrics.producerStatistics($0) }
         var consumerClient = configuration.kafka
         consumerClient.properties["statistics.interval.ms"] = consumerClient.properties["statistics.interval.ms"] ?? Self.statisticsInterval
+        for (key, value) in Self.groupDefaults { consumerClient.properties[key] = consumerClient.properties[key] ?? value }
+        self.groupSettings = Self.groupDefaults.map { "\($0.key)=\(consumerClient.properties[$0.key] ?? $0.value)" }.joined(separator: ", ")
         consumerClient.onStatistics = { kafkaMetrics.consumerStatistics($0) }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: producerClient), logger: logger)
         let consumer = try KafkaConsumer(
@@ -103,8 +125,22 @@ public final class Worker: Service, Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.consume(partitionCount: partitionCount) }
             group.addTask { try? await gracefulShutdown() }
+            group.addTask { await self.reportGroupWaits() }
             try await group.next()
             group.cancelAll()
+        }
+    }
+
+    /// Logs, every few seconds, that the worker is still waiting for the group to assign it partitions, and what
+    /// bounds the wait; runs until cancelled.
+    private func reportGroupWaits() async {
+        while (try? await Task.sleep(for: Self.groupWaitReportInterval)) != nil {
+            guard let since = waitingForGroupSince.withLock({ $0 }) else { continue }
+            let waited = ContinuousClock.now - since
+            guard waited >= Self.groupWaitReportInterval else { continue }
+            logger.info("waiting for the consumer group to assign partitions: a member that left without a word (killed) is noticed after session.timeout.ms, and a rebalance waits for every member to rejoin, up to max.poll.interval.ms", metadata: [
+                "group": "\(configuration.settings.groupID)", "waitedSeconds": "\(waited.components.seconds)", "settings": "\(groupSettings)",
+            ])
         }
     }
 
@@ -135,10 +171,12 @@ public final class Worker: Service, Sendable {
                 case .partitionsAssigned(let partitions):
                     kafkaMetrics.partitionsAssigned()
                     try await engine.assign(partitions.map(\.partition), partitionCount: partitionCount)
+                    waitingForGroupSince.withLock { $0 = nil }
                     ready.store(true, ordering: .relaxed)
                 case .partitionsRevoked(let partitions, let lost):
                     kafkaMetrics.partitionsRevoked(lost: lost)
                     await engine.revoke(partitions.map(\.partition), lost: lost)
+                    if engine.ownedPartitions.isEmpty { waitingForGroupSince.withLock { $0 = $0 ?? .now } }
                 case .error(let error):
                     if error.isFatal { throw error }
                     logger.warning("consumer error", metadata: ["kafka.error": "\(error)"])

@@ -98,9 +98,13 @@ final class WorkerProcess: Sendable {
     private let child: ChildProcess
     private let logURL: URL
 
-    init(executable: String, configuration: String, log: URL) throws {
+    convenience init(executable: String, configuration: String, log: URL) throws {
+        try self.init(executable: executable, arguments: ["worker", "--config", configuration], log: log)
+    }
+
+    init(executable: String, arguments: [String], log: URL) throws {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        child = try ChildProcess(executable, ["worker", "--config", configuration], output: .file(log.path), errorToOutput: true)
+        child = try ChildProcess(executable, arguments, output: .file(log.path), errorToOutput: true)
         logURL = log
     }
 
