@@ -1,5 +1,6 @@
 import ArgumentParser
 import BuildRelayApp
+import BuildRelayKafka
 import BuildRelayWorker
 import Logging
 import ServiceLifecycle
@@ -17,7 +18,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try await options.load()
         let logger = CommandLogging.bootstrap(label: "buildrelay.worker", configuration: configuration)
-        logger.info("starting", metadata: ["allocator": "\(MemoryAllocator.description)"])
+        logger.info("starting", metadata: ["allocator": "\(MemoryAllocator.description)", "librdkafka": "\(Librdkafka.version)"])
         let registry = PrometheusMetrics.bootstrap()
         let worker: Worker
         do {

@@ -67,6 +67,7 @@ struct CommandLineTests {
         // The executable allocates through jemalloc with its compiled-in options (Sources/CJemalloc), and says so.
         #expect(output.contains("allocator=jemalloc 5."), "\(output)")
         #expect(output.contains(", 1 arena "), "\(output)")
+        #expect(output.contains("librdkafka=\(ProcessInfo.processInfo.environment["BUILDRELAY_TEST_LIBRDKAFKA"] ?? "2.0.2")"), "\(output)")
     }
 
     /// `worker` arguments for the harness's broker and topics, with `topics.<key>` replaced as given.
