@@ -73,7 +73,7 @@ run: build
 broker: build
 	$(SWIFT) run --skip-build buildrelay broker
 
-bench: deps
+bench: deps lane-deps
 	$(SWIFT) build -c release  # both executables: the benchmark starts `buildrelay broker`
 	@for scenario in $(BENCH); do \
 		echo "== buildrelay-bench $$scenario $(BENCH_ARGS)"; \

@@ -1,14 +1,14 @@
 import ArgumentParser
 import BuildRelayCore
 import BuildRelayKafka
-import BuildRelayProviders
 import BuildRelayWorker
 import Foundation
 import Logging
 
-/// Pre-load N trigger commands for the `noop` queue, start one worker, and time until every command's terminal
-/// event is in the status topic; the same records through a raw `kcat -C | kcat -P` pipe on the same broker as the
-/// reference. Reports commands/s for each and the ratio, best of `--rounds`.
+/// Pre-load N trigger commands for the `noop` queue, start the product as shipped (a `buildrelay worker` process
+/// with the README's configuration), and time until every command's terminal event is in the status topic; the same
+/// records through a raw `kcat -C | kcat -P` pipe on the same broker as the reference. Reports commands/s for each
+/// and the ratio, best of `--rounds`.
 struct DrainBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drain", abstract: "Worker drain of pre-loaded noop triggers vs a raw kcat pipe of the same records.")
@@ -18,7 +18,7 @@ struct DrainBenchmark: AsyncParsableCommand {
     /// 20 partitions, or the oldest are evicted.
     @Option(help: "Partitions per topic.") var partitions = 64
     @Option(help: "Rounds; the best of each is reported.") var rounds = 3
-    @Option(name: .customLong("worker-property"), help: "A librdkafka property for the worker, KEY=VALUE (repeatable).")
+    @Option(name: .customLong("worker-property"), help: "A librdkafka property for the worker (kafka.properties), KEY=VALUE (repeatable).")
     var workerProperties: [String] = []
 
     func run() async throws {
@@ -43,7 +43,8 @@ struct DrainBenchmark: AsyncParsableCommand {
             best = (max(best.ours, ours), max(best.pipe, pipe))
         }
         print("")
-        print("drain: \(commands) trigger commands on the noop queue, \(partitions) partitions, best of \(rounds) round(s)")
+        print("drain: \(commands) trigger commands on the noop queue, \(partitions) partitions, best of \(rounds) round(s); "
+              + "worker: `buildrelay worker`, the README's configuration\(workerProperties.isEmpty ? "" : " + " + workerProperties.joined(separator: " "))")
         print("| path | ours (commands/s) | kcat -C \\| kcat -P (records/s) | ours / pipe |")
         print("|---|---:|---:|---:|")
         print(String(format: "| drain | %.0f | %.0f | %.2f |", best.ours, best.pipe, best.ours / best.pipe))
@@ -64,22 +65,29 @@ struct DrainBenchmark: AsyncParsableCommand {
         await producer.close()
     }
 
-    /// From the worker's partitions being restored to the last terminal event in the status topic: commands/s, and
-    /// the CPU time this process spent meanwhile per command (all its threads, librdkafka's included), which
-    /// varies much less than the rate from run to run on a shared machine.
+    /// From the worker process's partitions being restored (its log says so) to the last terminal event in the
+    /// status topic: commands/s, and the CPU time the worker process spent meanwhile per command (all its threads,
+    /// librdkafka's included), which varies much less than the rate from run to run on a shared machine.
     private func drainWithWorker(_ bootstrap: String, prefix: String, logger: Logger) async throws -> (rate: Double, cpuMicroseconds: Double) {
-        let worker = try BenchWorker(
-            bootstrap: bootstrap, prefix: prefix, queues: [BuildQueue(name: "fast", provider: "noop", manager: NoopBuildManager())],
-            properties: KeyValue.parse(workerProperties), logger: logger)
-        try await worker.waitUntilReady()
+        let properties = KeyValue.parse(workerProperties)
+        let worker = try WorkerChildProcess(yaml: """
+            kafka:
+              bootstrapServers: \(bootstrap)
+              groupId: \(prefix).group
+              properties: {\(properties.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: ", "))}
+            topics: {commands: \(prefix).commands, status: \(prefix).status, state: \(prefix).state, deadLetter: \(prefix).dlq}
+            logging: {level: info, format: text}
+            http: {port: 0}
+            queues:
+              fast: {provider: noop}
+            """)
+        try await worker.waitUntilReady(pollEvery: .milliseconds(2))
         let start = ContinuousClock.now
-        let cpuStart = ProcessUsage.cpuTime()
-        // The engine counts acknowledged events; asking the broker would load it (and the worker) while measuring.
-        while worker.worker.engine.publishedEventCount < commands { try await Task.sleep(for: .milliseconds(1)) }
-        let elapsed = ContinuousClock.now - start
-        let cpu = ProcessUsage.cpuTime() - cpuStart
+        let cpuStart = ProcessUsage.cpuTime(pid: worker.pid)
         try await waitForRecords(bootstrap, topic: "\(prefix).status", logger: logger)
-        try await worker.stop()
+        let elapsed = ContinuousClock.now - start
+        let cpu = ProcessUsage.cpuTime(pid: worker.pid) - cpuStart
+        try worker.stop()
         return (Double(commands) / elapsed.seconds, cpu.seconds * 1_000_000 / Double(commands))
     }
 

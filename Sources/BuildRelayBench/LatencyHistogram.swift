@@ -9,6 +9,12 @@ final class LatencyHistogram: Sendable {
         histogram.withLock { _ = $0.record(min(nanoseconds, 600_000_000_000)) }
     }
 
+    /// Adds every value `other` recorded.
+    func add(_ other: LatencyHistogram) {
+        let values = other.histogram.withLock { $0 }
+        histogram.withLock { $0.add(values) }
+    }
+
     func reset() {
         histogram.withLock { $0.reset() }
     }

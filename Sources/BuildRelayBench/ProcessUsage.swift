@@ -8,6 +8,15 @@ enum ProcessUsage {
     /// User and system CPU time of the children this process has waited for (a finished `kcat`, say).
     static func waitedChildrenCPUTime() -> Duration { cpuTime(of: RUSAGE_CHILDREN) }
 
+    /// User and system CPU time of process `pid` so far, all threads (`/proc/PID/stat`); zero if it is gone.
+    static func cpuTime(pid: Int32) -> Duration {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return .zero }
+        // After the command's closing parenthesis: state is field 3, utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return .zero }
+        return .nanoseconds((user + system) * 1_000_000_000 / sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     private static func cpuTime(of who: __rusage_who) -> Duration {
         var usage = rusage()
         getrusage(who.rawValue, &usage)

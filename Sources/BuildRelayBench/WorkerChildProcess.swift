@@ -27,12 +27,12 @@ final class WorkerChildProcess {
 
     var pid: Int32 { process.processIdentifier }
 
-    /// Waits until the worker logged that it restored its partitions.
-    func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
+    /// Waits until the worker logged that it restored its partitions, reading its log every `pollEvery`.
+    func waitUntilReady(timeout: Duration = .seconds(60), pollEvery interval: Duration = .milliseconds(50)) async throws {
         let deadline = ContinuousClock.now + timeout
         while !((try? String(contentsOf: log, encoding: .utf8))?.contains("partitions restored") ?? false) {
             guard process.isRunning, ContinuousClock.now < deadline else { throw BenchFailure("the worker did not become ready; see \(log.path)") }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: interval)
         }
     }
 

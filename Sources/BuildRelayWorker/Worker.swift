@@ -54,7 +54,9 @@ public final class Worker: Service, Sendable {
         let kafkaMetrics = KafkaMetrics(commandsTopic: configuration.topics.commands)
         self.kafkaMetrics = kafkaMetrics
         var producerClient = configuration.kafka
-        producerClient.properties["linger.ms"] = producerClient.properties["linger.ms"] ?? "1"
+        // Every transition waits for its state record's acknowledgement before its event is produced, so a batching
+        // delay is paid twice per transition; under load, batches form anyway while requests are in flight.
+        producerClient.properties["linger.ms"] = producerClient.properties["linger.ms"] ?? "0"
         producerClient.properties["statistics.interval.ms"] = producerClient.properties["statistics.interval.ms"] ?? Self.statisticsInterval
         producerClient.onStatistics = { kafkaMetrics.producerStatistics($0) }
         var consumerClient = configuration.kafka

@@ -8,7 +8,7 @@ struct BenchmarkSmokeTests {
     static let scenarios: [(arguments: [String], table: String)] = [
         (["transport", "--messages", "2000", "--partitions", "4", "--rounds", "1"], "| path | ours (msg/s) | kcat (msg/s) | ours / kcat |"),
         (["drain", "--commands", "300", "--partitions", "4", "--rounds", "1"], "| drain |"),
-        (["latency", "--rate", "100", "--seconds", "1", "--partitions", "4"], "| 100/s | worker (2 hops) |"),
+        (["latency", "--rate", "100", "--seconds", "1", "--partitions", "4", "--rounds", "1"], "| 100/s | margin: worker − echo |"),
         (["fleet", "--builds", "50", "--builds", "100", "--measure-seconds", "2", "--partitions", "4"], "| 100 |"),
         (["soak", "--seconds", "4", "--rate", "50", "--warm-up-seconds", "1", "--sample-seconds", "1", "--partitions", "4"], "| 200 | 200 | 0 |"),
     ]
