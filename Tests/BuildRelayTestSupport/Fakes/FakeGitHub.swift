@@ -7,7 +7,7 @@ import Synchronization
 /// no run id), the workflow's runs (`event`, `created` filters; newest first, `per_page` (default 30, at most 100)
 /// and `page`), a run, and cancel (202, or 409 once completed); 401
 /// without the bearer token, 404 for another workflow. The workflow's `run-name` is `BuildRelay <request id>`, as
-/// the README's example sets it. A dispatched run shows in the runs list only after ``listsBeforeRunAppears``
+/// docs/providers.md's example sets it. A dispatched run shows in the runs list only after ``listsBeforeRunAppears``
 /// list calls; each `GET` of a run moves it on (`queued` → `in_progress` → `completed` with ``conclusion``).
 public final class FakeGitHub: Sendable {
     public static let token = "ghp_fakeGitHubToken0123456789"
