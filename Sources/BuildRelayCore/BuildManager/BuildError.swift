@@ -40,6 +40,10 @@ public struct BuildError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let providerRejected = Code(rawValue: "provider-rejected")
         /// The provider's rate limit: retried later, never a build failure.
         public static let rateLimited = Code(rawValue: "rate-limited")
+        /// A system call failed on this host for a reason other than the network (descriptors, memory, disk).
+        public static let systemError = Code(rawValue: "system-error")
+        /// The provider's client is misconfigured (an invalid URL, say).
+        public static let providerConfiguration = Code(rawValue: "provider-configuration")
     }
 
     public var code: Code

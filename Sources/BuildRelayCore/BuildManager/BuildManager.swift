@@ -14,8 +14,13 @@
 /// - **Recovers from transient connectivity failures itself** (retrying idempotent reads, honouring
 ///   `Retry-After`), and keeps only transient local state: any worker may poll or cancel a build another worker
 ///   triggered, after a takeover.
-/// - **Plain errors**: throw errors that describe what happened; the worker classifies them with
-///   ``BuildErrorClassifier`` (a ``BuildError`` thrown by the provider keeps the kind it states).
+/// - **Errors**: throw a ``BuildError`` for what the provider knows (a refused credential is `user`, a build the
+///   vendor does not know is `dependency`; say whether retrying can help). Transport failures may be thrown as they
+///   come: ``BuildErrorClassifier`` makes cancellation retryable infra, network POSIX errors retryable dependency,
+///   and AsyncHTTPClient's and SwiftNIO's errors what they mean (BuildRelayProviders declares them
+///   ``BuildErrorConvertible``; a provider using another library makes its errors conform the same way). HTTP
+///   statuses map through ``BuildErrorClassifier/classification(ofHTTPStatus:)``. Any other error is taken as a
+///   defect: non-retryable infra, and the build fails.
 /// - **`close()`** releases resources and is idempotent; every other call after it throws.
 public protocol BuildManager: Sendable {
     /// Starts a build of `changes` (in order) on `queue`.

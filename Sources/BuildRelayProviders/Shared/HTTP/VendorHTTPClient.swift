@@ -85,7 +85,11 @@ final class VendorHTTPClient: Sendable {
                     "provider.request": "\(request.summary)", "error": "\(redact(String(describing: error)))", "attempt": "\(attempt)",
                 ])
                 guard request.isIdempotent, attempt < settings.maximumAttempts else {
-                    throw BuildError(code: .providerUnavailable, kind: .dependency, isRetryable: true,
+                    // A request that failed without an answer: what the classifier knows of the error (a misconfigured
+                    // URL, interrupted work), or else the provider could not be reached (TLS and other transport errors).
+                    var classified = BuildErrorClassifier.classify(error)
+                    if classified.code == .unclassified { classified = BuildError(code: .providerUnavailable, kind: .dependency, isRetryable: true, message: "") }
+                    throw BuildError(code: classified.code, kind: classified.kind, isRetryable: classified.isRetryable,
                                      message: redact("\(settings.vendor) \(request.summary) failed: \(Self.describe(error))"))
                 }
                 try await Task.sleep(for: backoff(attempt))
@@ -104,28 +108,19 @@ final class VendorHTTPClient: Sendable {
         }
     }
 
-    /// The classified error for an answer the caller cannot use.
+    /// The classified error for an answer the caller cannot use (``BuildErrorClassifier``), with a message that says
+    /// what to fix.
     func failure(_ response: VendorResponse, for request: VendorRequest, notFound: String? = nil) -> BuildError {
         let prefix = "\(settings.vendor) answered \(request.summary) with HTTP \(response.status)"
-        let error: BuildError
-        switch response.status {
-        case 401:
-            error = BuildError(code: .providerCredentials, kind: .user, isRetryable: false,
-                               message: "\(prefix): the credentials were refused; check \(settings.credentialsSetting)")
-        case 403:
-            error = BuildError(code: .providerCredentials, kind: .user, isRetryable: false,
-                               message: "\(prefix): the credentials lack a permission this call needs; check \(settings.credentialsSetting) and its scopes")
-        case 404:
-            error = BuildError(code: .providerNotFound, kind: .user, isRetryable: false,
-                               message: "\(prefix): \(notFound ?? "not found; check the queue's \(settings.vendor) settings")")
-        case 429:
-            error = BuildError(code: .rateLimited, kind: .dependency, isRetryable: true, message: "\(prefix): rate limited")
-        case 408, 500...:
-            error = BuildError(code: .providerUnavailable, kind: .dependency, isRetryable: true, message: "\(prefix): \(snippet(response))")
-        default:
-            error = BuildError(code: .providerRejected, kind: .user, isRetryable: false, message: "\(prefix): \(snippet(response))")
+        let (code, kind, isRetryable) = BuildErrorClassifier.classification(ofHTTPStatus: response.status)
+        let message = switch response.status {
+        case 401: "\(prefix): the credentials were refused; check \(settings.credentialsSetting)"
+        case 403: "\(prefix): the credentials lack a permission this call needs; check \(settings.credentialsSetting) and its scopes"
+        case 404: "\(prefix): \(notFound ?? "not found; check the queue's \(settings.vendor) settings")"
+        case 429: "\(prefix): rate limited"
+        default: "\(prefix): \(snippet(response))"
         }
-        return BuildError(code: error.code, kind: error.kind, isRetryable: error.isRetryable, message: redact(error.message))
+        return BuildError(code: code, kind: kind, isRetryable: isRetryable, message: redact(message))
     }
 
     func redact(_ text: String) -> String { settings.credentials.redact(text) }
