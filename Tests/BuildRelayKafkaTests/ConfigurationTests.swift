@@ -81,7 +81,7 @@ extension ConfigurationTests {
     @Test("closing producers and consumers releases their librdkafka instances and threads")
     func closedClientsReleaseTheirThreads() async throws {
         let (cluster, topic) = try clusterWithTopic("lifecycle", partitions: 1)
-        func threadCount() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0 }
+        @Sendable func threadCount() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0 }
         func cycle() async throws {
             let producer = try makeProducer(cluster)
             _ = try await producer.send(KafkaProducerRecord(topic: topic, value: Array("x".utf8)))
@@ -92,12 +92,10 @@ extension ConfigurationTests {
             await consumer.close()
         }
         try await cycle()
-        try await Task.sleep(for: .milliseconds(500))
         let baseline = threadCount()
         for _ in 0..<5 { try await cycle() }
-        try await Task.sleep(for: .milliseconds(500))
-        // Each librdkafka instance runs several threads; five leaked pairs would add dozens.
-        #expect(threadCount() <= baseline + 4, "threads grew from \(baseline) to \(threadCount())")
+        // Each librdkafka instance runs several threads; five leaked pairs would add dozens, and never go.
+        try await waitUntil("the closed clients' threads are gone (\(baseline) after the first cycle)", seconds: 30) { threadCount() <= baseline + 4 }
     }
 }
 
@@ -109,11 +107,11 @@ extension ConfigurationTests {
         logger.logLevel = .debug
         // Nothing listens on port 1: librdkafka logs the failed connection.
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: "127.0.0.1:1", properties: ["debug": "broker"]), logger: logger)
-        try await Task.sleep(for: .seconds(1))
+        try await waitUntil("librdkafka logs the failed connection", seconds: 30) {
+            let captured = lines.values
+            return captured.contains { $0.2 == "BROKER" || $0.2 == "FAIL" || $0.2 == "CONNECT" } && captured.contains { $0.1.contains("127.0.0.1:1") }
+        }
         await producer.close(timeout: .milliseconds(100))
-        let captured = lines.values
-        #expect(captured.contains { $0.2 == "BROKER" || $0.2 == "FAIL" || $0.2 == "CONNECT" })
-        #expect(captured.contains { $0.1.contains("127.0.0.1:1") })
     }
 }
 

@@ -116,14 +116,11 @@ struct ConsumerGroupTests {
         let (cluster, topic) = try clusterWithTopic("close", partitions: 1)
         let consumer = try makeConsumer(cluster, group: uniqueName("group"))
         try consumer.subscribe(topics: [topic])
-        let iteration = Task {
-            var count = 0
-            for await _ in consumer.events { count += 1 }
-            return count
-        }
-        try await Task.sleep(for: .seconds(1))
+        let recorder = EventRecorder(consumer)
+        try await recorder.wait("the assignment", seconds: 30) { !$0.assigned.isEmpty }
+        // Now idle: assigned, with nothing to read.
         try await withDeadline(30, "close") { await consumer.close() }
-        _ = try await withDeadline(10, "end of events") { await iteration.value }
+        try await withDeadline(10, "end of events") { await recorder.waitForEnd() }
     }
 
     @Test("an idle member stays in its group past max.poll.interval.ms, then receives the next record")
