@@ -141,22 +141,34 @@ let package = Package(
                 "CJemalloc",
                 "BuildRelayCore",
                 "BuildRelayKafka",
-                "BuildRelayTestSupport",  // the fake CI servers, for the provider-faults scenario
+                "BuildRelayFakes",  // the fake CI servers, for the provider-faults scenario
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Helpers shared by the test targets.
+        // Fake CI servers that follow the vendors' documented APIs (Hummingbird on loopback), and a reader's view of
+        // status events: used by the tests and by `buildrelay-chaos`.
         .target(
-            name: "BuildRelayTestSupport",
+            name: "BuildRelayFakes",
             dependencies: [
                 "BuildRelayCore",
-                "BuildRelayKafka",
                 "BuildRelayProviders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Helpers shared by the test targets (the fakes included).
+        .target(
+            name: "BuildRelayTestSupport",
+            dependencies: [
+                "BuildRelayCore",
+                "BuildRelayFakes",
+                "BuildRelayKafka",
+                "BuildRelayProviders",
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/BuildRelayTestSupport"
         ),

@@ -1,4 +1,4 @@
-import BuildRelayTestSupport
+import BuildRelayFakes
 
 /// The contract's promises, checked over what a scenario published: for every request, exactly one terminal event
 /// (by distinct event id), sequences 1…n without gaps, no event id with two contents, one build per request, and

@@ -1,5 +1,5 @@
 import BuildRelayKafka
-import BuildRelayTestSupport
+import BuildRelayFakes
 import Foundation
 import Logging
 import Synchronization

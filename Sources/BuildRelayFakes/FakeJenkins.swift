@@ -195,19 +195,3 @@ public final class FakeJenkins: Sendable {
         }
     }
 }
-
-extension FakeJenkins {
-    /// Runs `body` with a manager pointed at a new fake Jenkins; the manager is closed afterwards.
-    public static func withManager(
-        logger: Logger = testLogger(), job: String = FakeJenkins.job,
-        _ body: (JenkinsBuildManager, FakeJenkins, FakeVendorServer) async throws -> Void
-    ) async throws {
-        let fake = FakeJenkins()
-        try await FakeVendorServer.run(handler: fake.handle) { server in
-            let manager = JenkinsBuildManager(configuration: JenkinsConfiguration(
-                url: server.baseURL, job: job, user: Secret(FakeJenkins.user), token: Secret(FakeJenkins.token),
-                credentialsSetting: "queues.nightly.jenkins.userEnv and tokenEnv (JENKINS_USER, JENKINS_TOKEN)"), logger: logger)
-            try await manager.closing { try await body($0, fake, server) }
-        }
-    }
-}

@@ -163,20 +163,3 @@ public final class FakeGitHub: Sendable {
         ]
     }
 }
-
-extension FakeGitHub {
-    /// Runs `body` with a manager pointed at a new fake GitHub; the manager is closed afterwards.
-    public static func withManager(
-        logger: Logger = testLogger(), runAppearanceTimeout: Duration = .seconds(600),
-        _ body: (GitHubActionsBuildManager, FakeGitHub, FakeVendorServer) async throws -> Void
-    ) async throws {
-        let fake = FakeGitHub()
-        try await FakeVendorServer.run(handler: fake.handle) { server in
-            let manager = GitHubActionsBuildManager(configuration: GitHubActionsConfiguration(
-                apiURL: server.baseURL, repository: FakeGitHub.repository, workflow: FakeGitHub.workflow, ref: "main",
-                token: Secret(FakeGitHub.token), tokenSetting: "queues.gha.githubActions.tokenEnv (GITHUB_TOKEN)",
-                runAppearanceTimeout: runAppearanceTimeout), logger: logger)
-            try await manager.closing { try await body($0, fake, server) }
-        }
-    }
-}

@@ -124,19 +124,3 @@ public final class FakeBuildkite: Sendable {
         }
     }
 }
-
-extension FakeBuildkite {
-    /// Runs `body` with a manager pointed at a new fake Buildkite; the manager is closed afterwards.
-    public static func withManager(
-        logger: Logger = testLogger(), token: String = FakeBuildkite.token, pipeline: String = FakeBuildkite.pipeline,
-        requestTimeout: Duration = .seconds(30), _ body: (BuildkiteBuildManager, FakeBuildkite, FakeVendorServer) async throws -> Void
-    ) async throws {
-        let fake = FakeBuildkite()
-        try await FakeVendorServer.run(pathPrefix: "/v2", handler: fake.handle) { server in
-            let manager = BuildkiteBuildManager(configuration: BuildkiteConfiguration(
-                apiURL: server.baseURL, organization: FakeBuildkite.organization, pipeline: pipeline, branch: "main",
-                token: Secret(token), tokenSetting: "queues.main.buildkite.tokenEnv (BUILDKITE_TOKEN)", requestTimeout: requestTimeout), logger: logger)
-            try await manager.closing { try await body($0, fake, server) }
-        }
-    }
-}

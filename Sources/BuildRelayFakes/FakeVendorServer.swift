@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import ServiceLifecycle
 import NIOCore
 import Synchronization
@@ -80,7 +81,8 @@ public final class FakeVendorServer: Sendable {
             }
         }
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let logger = testLogger("fake-vendor")
+        var logger = Logger(label: "fake-vendor")
+        logger.logLevel = .critical  // the server's own lines are noise in tests and chaos runs
         let application = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)

@@ -1,0 +1,2 @@
+/// The fakes come with the test support, so a test imports one module.
+@_exported import BuildRelayFakes
