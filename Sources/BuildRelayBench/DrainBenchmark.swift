@@ -69,18 +69,7 @@ struct DrainBenchmark: AsyncParsableCommand {
     /// status topic: commands/s, and the CPU time the worker process spent meanwhile per command (all its threads,
     /// librdkafka's included), which varies much less than the rate from run to run on a shared machine.
     private func drainWithWorker(_ bootstrap: String, prefix: String, logger: Logger) async throws -> (rate: Double, cpuMicroseconds: Double) {
-        let properties = KeyValue.parse(workerProperties)
-        let worker = try WorkerChildProcess(yaml: """
-            kafka:
-              bootstrapServers: \(bootstrap)
-              groupId: \(prefix).group
-              properties: {\(properties.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: ", "))}
-            topics: {commands: \(prefix).commands, status: \(prefix).status, state: \(prefix).state, deadLetter: \(prefix).dlq}
-            logging: {level: info, format: text}
-            http: {port: 0}
-            queues:
-              fast: {provider: noop}
-            """)
+        let worker = try WorkerChildProcess(noopWorkerOn: bootstrap, prefix: prefix, properties: KeyValue.parse(workerProperties))
         try await worker.waitUntilReady(pollEvery: .milliseconds(2))
         let start = ContinuousClock.now
         let cpuStart = ProcessUsage.cpuTime(pid: worker.pid)

@@ -79,17 +79,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
     static let workerLingerMilliseconds = 0
 
     private func measureWorker(_ bootstrap: String, prefix: String, rate: Int, count: Int, properties: [String: String], logger: Logger) async throws -> LatencyHistogram {
-        let worker = try WorkerChildProcess(yaml: """
-            kafka:
-              bootstrapServers: \(bootstrap)
-              groupId: \(prefix).group
-              properties: {\(properties.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: ", "))}
-            topics: {commands: \(prefix).commands, status: \(prefix).status, state: \(prefix).state, deadLetter: \(prefix).dlq}
-            logging: {level: info, format: text}
-            http: {port: 0}
-            queues:
-              fast: {provider: noop}
-            """)
+        let worker = try WorkerChildProcess(noopWorkerOn: bootstrap, prefix: prefix, properties: properties)
         try await worker.waitUntilReady()
         let arrivals = try await offer(bootstrap, rate: rate, count: count, to: "\(prefix).commands", readFrom: "\(prefix).status", logger: logger)
         try worker.stop()

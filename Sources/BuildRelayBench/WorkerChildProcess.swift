@@ -25,6 +25,22 @@ final class WorkerChildProcess {
         try output.close()
     }
 
+    /// The product as shipped: `buildrelay worker` with the README's configuration and one `noop` queue, `fast`, on
+    /// the topics `<prefix>.commands`, `.status`, `.state` and `.dlq`, plus librdkafka `properties`.
+    convenience init(noopWorkerOn bootstrap: String, prefix: String, properties: [String: String]) throws {
+        try self.init(yaml: """
+            kafka:
+              bootstrapServers: \(bootstrap)
+              groupId: \(prefix).group
+              properties: {\(properties.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: ", "))}
+            topics: {commands: \(prefix).commands, status: \(prefix).status, state: \(prefix).state, deadLetter: \(prefix).dlq}
+            logging: {level: info, format: text}
+            http: {port: 0}
+            queues:
+              fast: {provider: noop}
+            """)
+    }
+
     var pid: Int32 { process.processIdentifier }
 
     /// Waits until the worker logged that it restored its partitions, reading its log every `pollEvery`.

@@ -34,7 +34,7 @@ struct FaultToleranceTests {
         try await producer.flush(timeout: .seconds(60))
         #expect(producer.failedDeliveries == 0)
 
-        let values = try await readToEnd(cluster, topic: topic, partitions: 6).map { String(decoding: $0.value ?? [], as: UTF8.self) }
+        let values = try await readToEnd(bootstrapServers: cluster.bootstrapServers, topic: topic, partitions: 6).map { String(decoding: $0.value ?? [], as: UTF8.self) }
         #expect(values.count == 3_000)
         #expect(Set(values) == Set((0..<3_000).map(String.init)))
         await producer.close()
@@ -57,7 +57,7 @@ extension FaultToleranceTests {
         try await producer.flush(timeout: .seconds(60))
         #expect(producer.failedDeliveries == 0)
 
-        let values = try await readToEnd(cluster, topic: topic, partitions: 2).map { String(decoding: $0.value ?? [], as: UTF8.self) }
+        let values = try await readToEnd(bootstrapServers: cluster.bootstrapServers, topic: topic, partitions: 2).map { String(decoding: $0.value ?? [], as: UTF8.self) }
         #expect(values.count == 1_000)
         #expect(Set(values) == Set((0..<1_000).map(String.init)))
         await producer.close()

@@ -32,25 +32,6 @@ func makeConsumer(_ cluster: any TestBroker, group: String?, properties: [String
     return try KafkaConsumer(configuration: configuration, logger: testLogger("consumer"))
 }
 
-/// Every record of `topic` (with `partitions` partitions), read from the beginning until each partition reports its
-/// end: what the log holds, duplicates included, without waiting a guessed time for stragglers.
-func readToEnd(_ cluster: any TestBroker, topic: String, partitions: Int) async throws -> [KafkaMessage] {
-    let consumer = try makeConsumer(cluster, group: nil, properties: ["enable.partition.eof": "true", "fetch.wait.max.ms": "20"])
-    try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Int32(partitions)).map { (KafkaTopicPartition(topic: topic, partition: $0), KafkaOffset.beginning) }))
-    let messages = try await withDeadline(60, "read \(topic) to its end") {
-        var messages: [KafkaMessage] = []
-        var ended = Set<Int32>()
-        for await event in consumer.events {
-            if case .message(let message) = event { messages.append(message) }
-            if case .endOfPartition(let partition, _) = event { ended.insert(partition.partition) }
-            if ended.count == partitions { break }
-        }
-        return messages
-    }
-    await consumer.close()
-    return messages
-}
-
 extension KafkaConsumerEvents {
     /// Collects records until `predicate` holds for everything collected so far.
     func collect(until predicate: ([KafkaMessage]) -> Bool) async -> [KafkaMessage] {

@@ -124,19 +124,7 @@ final class WorkerHarness: Sendable {
 
     /// Everything in `topic` (one with ``partitions`` partitions) now, read with a throwaway consumer.
     func allRecords(of topic: String) async throws -> [KafkaMessage] {
-        let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: nil, properties: ["enable.partition.eof": "true", "fetch.wait.max.ms": "20"]),
-            logger: testLogger("records"))
-        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Int32(partitions)).map { (KafkaTopicPartition(topic: topic, partition: $0), KafkaOffset.beginning) }))
-        var records: [KafkaMessage] = []
-        var ended = Set<Int32>()
-        for await event in consumer.events {
-            if case .message(let message) = event { records.append(message) }
-            if case .endOfPartition(let partition, _) = event { ended.insert(partition.partition) }
-            if ended.count == partitions { break }
-        }
-        await consumer.close()
-        return records
+        try await readToEnd(bootstrapServers: cluster.bootstrapServers, topic: topic, partitions: partitions)
     }
 
     // MARK: Offsets
