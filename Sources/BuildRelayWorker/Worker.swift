@@ -34,14 +34,17 @@ public final class Worker: Service, Sendable {
     /// The worker's group settings unless `kafka.properties` sets them (librdkafka's defaults are 45 s and 300 s).
     /// A member that vanished without leaving (killed) is noticed after `session.timeout.ms`; a restarted worker
     /// then owns partitions again after about that plus one rebalance (the embedded broker waits about the session
-    /// timeout for the other members to rejoin). `max.poll.interval.ms` must outlast the longest time the worker
-    /// goes without asking for records: a revoke waits up to `worker.shutdownTimeout` (30 s) for in-flight work.
-    /// 6 s is the smallest session timeout Apache Kafka brokers accept by default (`group.min.session.timeout.ms`).
-    public static let groupDefaults: KeyValuePairs<String, String> = [
-        "session.timeout.ms": "6000",
-        "heartbeat.interval.ms": "1000",
-        "max.poll.interval.ms": "45000",
-    ]
+    /// timeout for the other members to rejoin). 6 s is the smallest session timeout Apache Kafka brokers accept by
+    /// default (`group.min.session.timeout.ms`). `max.poll.interval.ms` must outlast the longest time the worker goes
+    /// without asking for records: a revoke waits up to `worker.shutdownTimeout` for in-flight work, so it is that
+    /// plus 15 s for a restore (45 s with the default 30 s).
+    public static func groupDefaults(shutdownTimeout: Duration) -> KeyValuePairs<String, String> {
+        [
+            "session.timeout.ms": "6000",
+            "heartbeat.interval.ms": "1000",
+            "max.poll.interval.ms": String((shutdownTimeout + .seconds(15)).wholeMilliseconds),
+        ]
+    }
 
     /// How often the worker says it is still waiting for the group to assign partitions.
     static let groupWaitReportInterval: Duration = .seconds(5)
@@ -61,8 +64,9 @@ public final class Worker: Service, Sendable {
         producerClient.onStatistics = { kafkaMetrics.producerStatistics($0) }
         var consumerClient = configuration.kafka
         consumerClient.properties["statistics.interval.ms"] = consumerClient.properties["statistics.interval.ms"] ?? Self.statisticsInterval
-        for (key, value) in Self.groupDefaults { consumerClient.properties[key] = consumerClient.properties[key] ?? value }
-        self.groupSettings = Self.groupDefaults.map { "\($0.key)=\(consumerClient.properties[$0.key] ?? $0.value)" }.joined(separator: ", ")
+        let groupDefaults = Self.groupDefaults(shutdownTimeout: configuration.settings.shutdownTimeout)
+        for (key, value) in groupDefaults { consumerClient.properties[key] = consumerClient.properties[key] ?? value }
+        self.groupSettings = groupDefaults.map { "\($0.key)=\(consumerClient.properties[$0.key] ?? $0.value)" }.joined(separator: ", ")
         consumerClient.onStatistics = { kafkaMetrics.consumerStatistics($0) }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: producerClient), logger: logger)
         let consumer = try KafkaConsumer(

@@ -1,4 +1,5 @@
 import BuildRelayTestSupport
+import BuildRelayWorker
 import Foundation
 import Testing
 
@@ -27,5 +28,12 @@ struct GroupMembershipTests {
         #expect(log.contains("librdkafka=\(ProcessInfo.processInfo.environment["BUILDRELAY_TEST_LIBRDKAFKA"] ?? "2.0.2")"), "\(log)")
         restarted.kill(SIGTERM)
         #expect(await restarted.waitForExit(seconds: 30) == 0)
+    }
+
+    @Test("max.poll.interval.ms outlasts the longest revoke: worker.shutdownTimeout plus 15 s")
+    func pollIntervalOutlastsTheShutdownTimeout() {
+        let defaults = Dictionary(uniqueKeysWithValues: Worker.groupDefaults(shutdownTimeout: .seconds(60)).map { ($0.key, $0.value) })
+        #expect(defaults["max.poll.interval.ms"] == "75000")
+        #expect(defaults["session.timeout.ms"] == "6000")
     }
 }
