@@ -126,12 +126,16 @@ struct ConsumerGroupTests {
     @Test("an idle member stays in its group past max.poll.interval.ms, then receives the next record")
     func idleMemberStaysInTheGroup() async throws {
         let (cluster, topic) = try clusterWithTopic("idle", partitions: 2)
-        // librdkafka's smallest max.poll.interval.ms is session.timeout.ms: idle for longer than both.
-        let consumer = try makeConsumer(cluster, group: uniqueName("group"), properties: ["max.poll.interval.ms": "6000", "fetch.wait.max.ms": "50"])
+        // librdkafka's smallest max.poll.interval.ms is session.timeout.ms: idle for longer than both. 10 s rather than
+        // the 6 s minimum: the consumer's keep-alive polls run on Swift's cooperative pool, which the rest of a
+        // parallel test run can keep busy for seconds on two cores (a fresh-clone CI run saw the member leave at 6 s).
+        let consumer = try makeConsumer(cluster, group: uniqueName("group"), properties: [
+            "session.timeout.ms": "10000", "max.poll.interval.ms": "10000", "fetch.wait.max.ms": "50",
+        ])
         try consumer.subscribe(topics: [topic])
         let recorder = EventRecorder(consumer)
         try await recorder.wait("the assignment", seconds: 30) { !$0.assigned.isEmpty }
-        try await Task.sleep(for: .seconds(9))
+        try await Task.sleep(for: .seconds(13))
         let producer = try makeProducer(cluster)
         _ = try await producer.send(KafkaProducerRecord(topic: topic, key: Array("k".utf8), value: Array("after the idle time".utf8)))
         try await recorder.waitForMessages(1, seconds: 30)
