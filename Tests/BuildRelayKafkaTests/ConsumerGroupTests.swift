@@ -120,7 +120,7 @@ struct ConsumerGroupTests {
         try await recorder.wait("the assignment", seconds: 30) { !$0.assigned.isEmpty }
         // Now idle: assigned, with nothing to read.
         try await withDeadline(30, "close") { await consumer.close() }
-        try await withDeadline(10, "end of events") { await recorder.waitForEnd() }
+        try await withDeadline(30, "end of events") { await recorder.waitForEnd() }
     }
 
     @Test("an idle member stays in its group past max.poll.interval.ms, then receives the next record")

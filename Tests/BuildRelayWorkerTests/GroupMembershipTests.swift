@@ -18,7 +18,7 @@ struct GroupMembershipTests {
         let killed = try WorkerProcess(executable: executable, arguments: arguments, log: directory.appendingPathComponent("killed.log"))
         try await waitUntil("the first worker restored its partitions", seconds: 30) { killed.log.contains("partitions restored") }
         killed.kill(SIGKILL)
-        _ = await killed.waitForExit(seconds: 10)
+        _ = await killed.waitForExit(seconds: 30)
 
         let restarted = try WorkerProcess(executable: executable, arguments: arguments, log: directory.appendingPathComponent("restarted.log"))
         try await waitUntil("the restarted worker restored its partitions", seconds: 60) { restarted.log.contains("partitions restored") }

@@ -28,7 +28,7 @@ struct OperationsEndpointTests {
             host: "127.0.0.1", port: 0, worker: worker, registry: registry, required: true, logger: testLogger("http"),
             onListening: { bound in port.withLock { $0 = bound } })
         let running = RunningWorker(worker: worker, alongside: [endpoint])
-        try await waitUntil("the endpoint listens", seconds: 10) { port.withLock { $0 } != nil }
+        try await waitUntil("the endpoint listens", seconds: 60) { port.withLock { $0 } != nil }
         let bound = try #require(port.withLock { $0 })
         if !worker.isReady {
             #expect(try await get(bound, "/readyz").status == 503)

@@ -7,7 +7,9 @@ import Testing
 /// Contract v2, "Partitioning": commands from any producer's partitioner reach the owner of their home partition.
 /// A command consumed off its home is forwarded there, so a trigger and its cancel sent by different clients meet
 /// at one worker, and a request id never gets two different events.
-@Suite(.timeLimit(.minutes(3)))
+/// Serialized: each test runs two workers, and four pairs at once load a two-core CI machine enough to starve other
+/// suites' timing-sensitive waits.
+@Suite(.serialized, .timeLimit(.minutes(3)))
 struct PartitioningTests {
     /// How a command is placed, as the clients users run place it.
     enum Placement: CaseIterable, CustomStringConvertible {
