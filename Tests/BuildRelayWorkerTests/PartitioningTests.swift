@@ -202,3 +202,23 @@ extension PartitioningTests {
         }
     }
 }
+
+extension PartitioningTests {
+    @Test("a forwarded copy that is still off its home (workers disagreeing on the partition count) is handled where it lands, never forwarded again")
+    func aForwardedCopyIsNeverForwardedAgain() async throws {
+        try await Self.withTwoWorkers { harness, reader, _ in
+            let id = "forwarded-elsewhere"
+            let home = HomePartition.of(RequestID(rawValue: id)!, partitionCount: harness.partitions)
+            let landing = (home + 1) % Int32(harness.partitions)
+            let json = #"{"type":"trigger","requestId":"\#(id)","queue":"fast","changes":[{"uris":["u"]}]}"#
+            try await harness.sendToPartition(landing, json: json, key: id, headers: [
+                KafkaHeader(name: CommandRecord.forwardedFromHeader, string: "\(harness.topics.commands)/\(home)/0"),
+            ])
+            let events = try await reader.waitForTerminal(id)
+            #expect(events.map(\.status) == ["succeeded"])
+            try await harness.waitUntilEveryCommandIsCommitted()
+            let commands = try await harness.allRecords(of: harness.topics.commands)
+            #expect(commands.count == 1, "the copy was forwarded again: \(commands.map { "\($0.partition)/\($0.offset)" })")
+        }
+    }
+}

@@ -75,6 +75,11 @@ final class WorkerHarness: Sendable {
         _ = try await (largeRecords ? largeRecordProducer : producer).send(KafkaProducerRecord(topic: topics.commands, key: key, value: value, headers: headers))
     }
 
+    /// Sends a command to an explicit `partition` of the commands topic.
+    func sendToPartition(_ partition: Int32, json: String, key: String, headers: [KafkaHeader] = []) async throws {
+        _ = try await producer.send(KafkaProducerRecord(topic: topics.commands, partition: partition, key: Array(key.utf8), value: Array(json.utf8), headers: headers))
+    }
+
     func send(json: String, key: String, headers: [KafkaHeader] = []) async throws {
         try await send(raw: Array(json.utf8), key: Array(key.utf8), headers: headers)
     }
