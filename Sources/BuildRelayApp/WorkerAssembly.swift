@@ -27,7 +27,7 @@ public enum WorkerAssembly {
         case .simulated(let simulated):
             return BuildQueue(name: settings.name, provider: "simulated", manager: SimulatedBuildManager(configuration: simulated), pollIntervals: polling)
         case .process(let process):
-            return BuildQueue(name: settings.name, provider: "process", manager: ProcessBuildManager(configuration: process), pollIntervals: polling, buildsAreLocal: true)
+            return BuildQueue(name: settings.name, provider: "process", manager: ProcessBuildManager(configuration: process), pollIntervals: polling)
         case .buildkite(let buildkite, _):
             let manager = BuildkiteBuildManager(configuration: buildkite, logger: providerLogger(logger, settings))
             return BuildQueue(name: settings.name, provider: settings.provider.name, manager: manager, pollIntervals: polling)

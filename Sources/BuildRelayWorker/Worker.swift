@@ -49,9 +49,8 @@ public final class Worker: Service, Sendable {
     /// How often the worker says it is still waiting for the group to assign partitions.
     static let groupWaitReportInterval: Duration = .seconds(5)
 
-    /// `now` gives milliseconds since the Unix epoch, for event times and `worker.maxBuildDuration` (the system
-    /// clock unless a test supplies one).
-    public init(configuration: WorkerConfiguration, logger: Logger, now: @escaping @Sendable () -> Int64 = WorkerEngine.systemNow) throws {
+    /// `clock` is the engine's (``WorkerClock``): the system's unless a test supplies one.
+    public init(configuration: WorkerConfiguration, logger: Logger, clock: WorkerClock = .system) throws {
         self.configuration = configuration
         self.logger = logger
         let kafkaMetrics = KafkaMetrics(commandsTopic: configuration.topics.commands)
@@ -76,7 +75,7 @@ public final class Worker: Service, Sendable {
             stateReader: StateLogReader(topic: configuration.topics.state, client: configuration.kafka, logger: logger), logger: logger)
         self.producer = producer
         self.consumer = consumer
-        self.engine = WorkerEngine(settings: configuration.settings, queues: configuration.queues, transport: transport, logger: logger, now: now)
+        self.engine = WorkerEngine(settings: configuration.settings, queues: configuration.queues, transport: transport, logger: logger, clock: clock)
     }
 
     /// The worker joined its group and restored every partition it owns (possibly none).

@@ -52,7 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
                     minimumDuration: .seconds(2), maximumDuration: .seconds(6), failureRate: 0.25)), pollIntervals: polling),
                 BuildQueue(name: "local", provider: "process", manager: ProcessBuildManager(configuration: .init(
                     command: ["/bin/sh", "-c", script], timeout: .seconds(60), cancelGracePeriod: .seconds(2), buildsDirectory: buildsDirectory)),
-                    pollIntervals: polling, buildsAreLocal: true),
+                    pollIntervals: polling),
             ])
         configuration.settings.groupID = "buildrelay-demo"
         configuration.settings.shutdownTimeout = .seconds(5)

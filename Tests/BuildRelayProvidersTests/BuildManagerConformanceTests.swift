@@ -66,7 +66,7 @@ struct BuildManagerConformanceTests {
         while !status.isTerminal {
             try #require(ContinuousClock.now < deadline, "build \(build) did not finish")
             try await Task.sleep(for: .milliseconds(20))
-            status = try await manager.status(build).0
+            status = try await manager.status(build).status
             if status != seen.last { seen.append(status) }
         }
         return seen
@@ -75,7 +75,8 @@ struct BuildManagerConformanceTests {
     @Test("trigger returns accepted or a terminal status, and polling reaches a terminal status through valid transitions", arguments: BuildManagerSubject.all)
     func triggerThenPollReachesTerminal(_ subject: BuildManagerSubject) async throws {
         try await subject.withManager { manager in
-            let (build, first) = try await manager.trigger(queue: "q", changes: Self.changes, metadata: ["author": "kim"], requestID: requestID("conf-1"))
+            let buildTriggered = try await manager.trigger(queue: "q", changes: Self.changes, metadata: ["author": "kim"], requestID: requestID("conf-1"))
+            let (build, first) = (buildTriggered.id, buildTriggered.status)
             #expect(first == .accepted || first.isTerminal)
             let statuses = try await pollToTerminal(manager, build, first: first)
             let order: [BuildStatus] = [.accepted, .running, .succeeded]
@@ -89,10 +90,11 @@ struct BuildManagerConformanceTests {
     @Test("cancelling a build that has not finished ends it cancelled", arguments: BuildManagerSubject.all.filter(\.hasNonTerminalBuilds))
     func cancelEndsCancelled(_ subject: BuildManagerSubject) async throws {
         try await subject.withManager { manager in
-            let (build, first) = try await manager.trigger(queue: "q", changes: Self.changes, metadata: [:], requestID: requestID("conf-cancel"))
+            let buildTriggered = try await manager.trigger(queue: "q", changes: Self.changes, metadata: [:], requestID: requestID("conf-cancel"))
+            let (build, first) = (buildTriggered.id, buildTriggered.status)
             #expect(!first.isTerminal)
             try await manager.cancel(build)
-            let statuses = try await pollToTerminal(manager, build, first: try await manager.status(build).0)
+            let statuses = try await pollToTerminal(manager, build, first: try await manager.status(build).status)
             #expect(statuses.last == .cancelled)
         }
     }
@@ -100,10 +102,11 @@ struct BuildManagerConformanceTests {
     @Test("cancelling a finished build is a no-op: it keeps its terminal status", arguments: BuildManagerSubject.all)
     func cancelOfFinishedBuildIsNoOp(_ subject: BuildManagerSubject) async throws {
         try await subject.withManager { manager in
-            let (build, first) = try await manager.trigger(queue: "q", changes: Self.changes, metadata: [:], requestID: requestID("conf-done"))
+            let buildTriggered = try await manager.trigger(queue: "q", changes: Self.changes, metadata: [:], requestID: requestID("conf-done"))
+            let (build, first) = (buildTriggered.id, buildTriggered.status)
             let final = try await pollToTerminal(manager, build, first: first).last!
             try await manager.cancel(build)
-            #expect(try await manager.status(build).0 == final)
+            #expect(try await manager.status(build).status == final)
         }
     }
 
@@ -122,7 +125,7 @@ struct BuildManagerConformanceTests {
         try await subject.withManager { manager in
             let builds = try await withThrowingTaskGroup(of: BuildID.self) { group in
                 for index in 0..<100 {
-                    group.addTask { try await manager.trigger(queue: "q", changes: Self.changes, metadata: [:], requestID: requestID("conf-many-\(index)")).0 }
+                    group.addTask { try await manager.trigger(queue: "q", changes: Self.changes, metadata: [:], requestID: requestID("conf-many-\(index)")).id }
                 }
                 return try await group.reduce(into: Set<BuildID>()) { $0.insert($1) }
             }
@@ -133,7 +136,7 @@ struct BuildManagerConformanceTests {
     @Test("close is idempotent and every later call throws", arguments: BuildManagerSubject.all)
     func closeIsIdempotentAndFinal(_ subject: BuildManagerSubject) async throws {
         try await subject.withManager { manager in
-            let (build, _) = try await manager.trigger(queue: "q", changes: Self.changes, metadata: [:], requestID: requestID("conf-close"))
+            let build = try await manager.trigger(queue: "q", changes: Self.changes, metadata: [:], requestID: requestID("conf-close")).id
             try await manager.close()
             try await manager.close()
             let error = await #expect(throws: BuildError.self) {

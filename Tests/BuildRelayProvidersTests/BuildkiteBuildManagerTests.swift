@@ -18,7 +18,8 @@ struct BuildkiteBuildManagerTests {
     @Test("trigger looks the request id up, then creates the build with the contract's env, meta_data and the last change's commit")
     func triggerSendsTheContractsInputs() async throws {
         try await FakeBuildkite.withManager { manager, fake, server in
-            let (build, status) = try await manager.trigger(queue: "main", changes: Self.changes, metadata: ["author": "kim"], requestID: RequestID(rawValue: "req-1")!)
+            let buildTriggered = try await manager.trigger(queue: "main", changes: Self.changes, metadata: ["author": "kim"], requestID: RequestID(rawValue: "req-1")!)
+            let (build, status) = (buildTriggered.id, buildTriggered.status)
             #expect(build == BuildID("1"))
             #expect(status == .accepted)
             let requests = server.requests
@@ -54,8 +55,8 @@ struct BuildkiteBuildManagerTests {
     func retriedTriggerCreatesNoSecondBuild() async throws {
         try await FakeBuildkite.withManager { manager, fake, _ in
             let id = RequestID(rawValue: "req-retry")!
-            let first = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: id).0
-            let again = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: id).0
+            let first = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: id).id
+            let again = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: id).id
             #expect(first == again)
             #expect(fake.builds.count == 1)
         }
@@ -82,9 +83,10 @@ struct BuildkiteBuildManagerTests {
     ])
     func statesMap(_ state: String, _ expected: BuildStatus) async throws {
         try await FakeBuildkite.withManager { manager, fake, _ in
-            let (build, _) = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-map")!)
+            let build = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-map")!).id
             fake.setState(1, state)
-            let (status, metadata) = try await manager.status(build)
+            let report = try await manager.status(build)
+            let (status, metadata) = (report.status, report.metadata)
             #expect(status == expected)
             #expect(metadata["url"] == "https://buildkite.com/acme/api-ci/builds/1")
         }
@@ -93,10 +95,10 @@ struct BuildkiteBuildManagerTests {
     @Test("a 429 with Retry-After is waited out and retried, never a failure")
     func rateLimitIsWaitedOut() async throws {
         try await FakeBuildkite.withManager { manager, _, server in
-            let (build, _) = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-429")!)
+            let build = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-429")!).id
             server.inject(.respond(.json(429, ["message": "Too Many Requests"], headers: ["Retry-After": "1"])), times: 2, when: { $0.method == "GET" })
             let before = server.requests.count
-            let (status, _) = try await manager.status(build)
+            let status = try await manager.status(build).status
             #expect(status == .accepted)
             #expect(server.requests.count - before == 3)
         }
@@ -105,12 +107,12 @@ struct BuildkiteBuildManagerTests {
     @Test("a status read that hits 500s, a slow answer or malformed JSON is retried or classified")
     func readFailures() async throws {
         try await FakeBuildkite.withManager { manager, _, server in
-            let (build, _) = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-flaky")!)
+            let build = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-flaky")!).id
             server.inject(.respond(.json(502, ["message": "Bad Gateway"])), times: 2)
-            #expect(try await manager.status(build).0 == .accepted)
+            #expect(try await manager.status(build).status == .accepted)
 
             server.inject(.delay(.milliseconds(500)))
-            #expect(try await manager.status(build).0 == .running)
+            #expect(try await manager.status(build).status == .running)
 
             server.inject(.respond(FakeVendorServer.Response(status: 200, headers: ["Content-Type": "application/json"], body: Array("{\"number\": ".utf8))))
             let malformed = await #expect(throws: BuildError.self) { _ = try await manager.status(build) }
@@ -128,7 +130,7 @@ struct BuildkiteBuildManagerTests {
     func requestTimeout() async throws {
         // 1 s, not less: the trigger before the slow read must fit in it on a loaded CI machine.
         try await FakeBuildkite.withManager(requestTimeout: .seconds(1)) { manager, _, server in
-            let (build, _) = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-slow")!)
+            let build = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-slow")!).id
             // Every attempt (the read is retried) answers only after 5 s.
             server.inject(.delay(.seconds(5)), times: 10)
             let slow = await #expect(throws: BuildError.self) { _ = try await manager.status(build) }
@@ -164,7 +166,7 @@ struct BuildkiteBuildManagerTests {
         logger.logLevel = .trace
         var messages: [String] = []
         try await FakeBuildkite.withManager(logger: logger) { manager, _, server in
-            let (build, _) = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-secret")!)
+            let build = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-secret")!).id
             _ = try await manager.status(build)
             server.inject(.respond(.json(400, ["message": "bad header Bearer \(FakeBuildkite.token)"])))
             do { _ = try await manager.status(build) } catch { messages.append("\(error)") }

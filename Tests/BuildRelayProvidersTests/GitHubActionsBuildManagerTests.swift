@@ -12,7 +12,8 @@ struct GitHubActionsBuildManagerTests {
     @Test("trigger dispatches the workflow on ref with the contract's inputs, the API's headers and the bearer token")
     func triggerDispatches() async throws {
         try await FakeGitHub.withManager { manager, fake, server in
-            let (build, status) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: ["author": "kim"], requestID: RequestID(rawValue: "req-g1")!)
+            let buildTriggered = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: ["author": "kim"], requestID: RequestID(rawValue: "req-g1")!)
+            let (build, status) = (buildTriggered.id, buildTriggered.status)
             #expect(status == .accepted)
             #expect(build.rawValue.hasPrefix("dispatch-") && build.rawValue.hasSuffix("-req-g1"))
             let dispatch = try #require(server.requests.first { $0.method == "POST" })
@@ -32,15 +33,16 @@ struct GitHubActionsBuildManagerTests {
     func runIsFoundByItsName() async throws {
         try await FakeGitHub.withManager { manager, fake, server in
             fake.listsBeforeRunAppears = 2  // hidden from the next two looks (the trigger looked before dispatching)
-            let (build, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-late")!)
-            #expect(try await manager.status(build) == (.accepted, ["github.run": "pending"]))
-            #expect(try await manager.status(build).0 == .accepted)
+            let build = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-late")!).id
+            #expect(try await manager.status(build) == BuildStatusReport(status: .accepted, metadata: ["github.run": "pending"]))
+            #expect(try await manager.status(build).status == .accepted)
             let list = try #require(server.requests.last { $0.path.last == "runs" })
             #expect(list.query["event"] == "workflow_dispatch")
             #expect(list.query["created"]?.hasPrefix(">=") == true)
-            #expect(try await manager.status(build).0 == .accepted)  // found: queued
-            #expect(try await manager.status(build).0 == .running)
-            let (status, metadata) = try await manager.status(build)
+            #expect(try await manager.status(build).status == .accepted)  // found: queued
+            #expect(try await manager.status(build).status == .running)
+            let report = try await manager.status(build)
+            let (status, metadata) = (report.status, report.metadata)
             #expect(status == .succeeded)
             #expect(metadata["url"] == "https://github.com/acme/api/actions/runs/9001")
         }
@@ -53,10 +55,10 @@ struct GitHubActionsBuildManagerTests {
     ] as [(String, String?, BuildStatus)])
     func statusesMap(_ status: String, _ conclusion: String?, _ expected: BuildStatus) async throws {
         try await FakeGitHub.withManager { manager, fake, _ in
-            let (build, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-map")!)
+            let build = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-map")!).id
             fake.set(9001, status: status, conclusion: conclusion)
             fake.conclusion = nil
-            #expect(try await manager.status(build).0 == expected)
+            #expect(try await manager.status(build).status == expected)
         }
     }
 
@@ -65,7 +67,7 @@ struct GitHubActionsBuildManagerTests {
         try await FakeGitHub.withManager { manager, fake, server in
             let id = RequestID(rawValue: "req-twice")!
             _ = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: id)
-            let (again, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: id)
+            let again = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: id).id
             #expect(again == BuildID("run-9001"))
             #expect(fake.runs.count == 1)
             #expect(server.requests.filter { $0.method == "POST" }.count == 1)
@@ -81,7 +83,7 @@ struct GitHubActionsBuildManagerTests {
             let id = RequestID(rawValue: "req-early")!
             _ = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: id)
             fake.addRuns(requestIDs: (1...150).map { "req-later-\($0)" })
-            let (again, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: id)
+            let again = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: id).id
             #expect(again == BuildID("run-9001"))
             #expect(server.requests.filter { $0.method == "POST" }.count == 1)
             #expect(server.requests.contains { $0.path.last == "runs" && $0.query["page"] == "2" && $0.query["per_page"] == "100" })
@@ -92,7 +94,7 @@ struct GitHubActionsBuildManagerTests {
     func missingRunNameIsAUserError() async throws {
         try await FakeGitHub.withManager(runAppearanceTimeout: .zero) { manager, fake, _ in
             fake.listsBeforeRunAppears = 1_000
-            let (build, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-lost")!)
+            let build = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-lost")!).id
             let error = await #expect(throws: BuildError.self) { _ = try await manager.status(build) }
             #expect(error?.kind == .user)
             #expect(error?.message.contains("run-name") == true)
@@ -103,15 +105,15 @@ struct GitHubActionsBuildManagerTests {
     func cancels() async throws {
         try await FakeGitHub.withManager { manager, fake, server in
             fake.conclusion = nil
-            let (build, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-stop")!)
+            let build = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-stop")!).id
             try await manager.cancel(build)
             #expect(server.requests.contains { $0.method == "POST" && $0.path == ["repos", "acme", "api", "actions", "runs", "9001", "cancel"] })
             _ = try await manager.status(build)
-            #expect(try await manager.status(build).0 == .cancelled)
+            #expect(try await manager.status(build).status == .cancelled)
             try await manager.cancel(build)  // completed: 409, a no-op
 
             fake.listsBeforeRunAppears = 1_000
-            let (hidden, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-hidden")!)
+            let hidden = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-hidden")!).id
             let error = await #expect(throws: BuildError.self) { try await manager.cancel(hidden) }
             #expect(error?.isRetryable == true)
         }
@@ -120,10 +122,10 @@ struct GitHubActionsBuildManagerTests {
     @Test("a 403 with x-ratelimit-remaining 0 is a rate limit, waited out until the reset, not a permission error")
     func primaryRateLimitIsWaitedOut() async throws {
         try await FakeGitHub.withManager { manager, _, server in
-            let (build, _) = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-limit")!)
+            let build = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-limit")!).id
             let reset = String(Int(Date().timeIntervalSince1970) + 1)
             server.inject(.respond(.json(403, ["message": "API rate limit exceeded"], headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": reset])))
-            #expect(try await manager.status(build).0 == .accepted)
+            #expect(try await manager.status(build).status == .accepted)
         }
     }
 }

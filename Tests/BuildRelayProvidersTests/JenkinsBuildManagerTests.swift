@@ -12,7 +12,8 @@ struct JenkinsBuildManagerTests {
     @Test("trigger posts the contract's parameters to the nested job with basic auth and keeps the queue item from Location")
     func triggerPostsParameters() async throws {
         try await FakeJenkins.withManager { manager, fake, server in
-            let (build, status) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: ["author": "kim"], requestID: RequestID(rawValue: "req-j1")!)
+            let buildTriggered = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: ["author": "kim"], requestID: RequestID(rawValue: "req-j1")!)
+            let (build, status) = (buildTriggered.id, buildTriggered.status)
             #expect(build == BuildID("queue-100"))
             #expect(status == .accepted)
             let post = try #require(server.requests.first { $0.method == "POST" })
@@ -31,22 +32,24 @@ struct JenkinsBuildManagerTests {
     func retriedTriggerAdoptsTheEarlierOne() async throws {
         try await FakeJenkins.withManager { manager, fake, server in
             let id = RequestID(rawValue: "req-again")!
-            let (first, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: id)
-            let (other, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-other")!)
+            let first = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: id).id
+            let other = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-other")!).id
             #expect(other != first)
             // Still waiting in the queue: found there.
-            let (queued, queuedStatus) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: id)
+            let queuedTriggered = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: id)
+            let (queued, queuedStatus) = (queuedTriggered.id, queuedTriggered.status)
             #expect(queued == first)
             #expect(queuedStatus == .accepted)
             #expect(server.requests.contains { $0.method == "GET" && $0.path == ["queue", "api", "json"] && $0.query["tree"]?.contains("parameters") == true })
             // Started, and its queue item long gone: found among the job's builds by its parameters.
             fake.startWaitingBuilds()
             fake.expireQueueItems()
-            let (started, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: id)
+            let started = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: id).id
             #expect(started == first)
             #expect(fake.items.count == 2)
             #expect(fake.builds.count == 2)
-            let (status, metadata) = try await manager.status(started)
+            let report = try await manager.status(started)
+            let (status, metadata) = (report.status, report.metadata)
             #expect(status == .running || status == .succeeded)
             #expect(metadata["jenkins.build"] == String(fake.builds.first { $0.queueID == 100 }?.number ?? -1))
         }
@@ -58,12 +61,13 @@ struct JenkinsBuildManagerTests {
     func resultsMap(_ result: String, _ expected: BuildStatus) async throws {
         try await FakeJenkins.withManager { manager, fake, _ in
             fake.outcome = result
-            let (build, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-map")!)
+            let build = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-map")!).id
             let queued = try await manager.status(build)
-            #expect(queued.0 == .accepted)
-            #expect(queued.1["jenkins.queue"] == "Waiting for next available executor")
-            #expect(try await manager.status(build).0 == .running)
-            let (status, metadata) = try await manager.status(build)
+            #expect(queued.status == .accepted)
+            #expect(queued.metadata["jenkins.queue"] == "Waiting for next available executor")
+            #expect(try await manager.status(build).status == .running)
+            let report = try await manager.status(build)
+            let (status, metadata) = (report.status, report.metadata)
             #expect(status == expected)
             #expect(metadata["url"] == "http://jenkins.invalid/job/api/job/nightly/1/")
             #expect(metadata["jenkins.build"] == "1")
@@ -74,16 +78,16 @@ struct JenkinsBuildManagerTests {
     func expiredQueueItemIsFoundByQueueID() async throws {
         try await FakeJenkins.withManager { manager, fake, server in
             fake.outcome = nil
-            let (build, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-old")!)
+            let build = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-old")!).id
             fake.startWaitingBuilds()
             fake.expireQueueItems()
             // Another worker, after a takeover: nothing remembered.
             try await JenkinsBuildManager(configuration: manager.configuration, logger: testLogger()).closing { other in
-                #expect(try await other.status(build).0 == .running)
+                #expect(try await other.status(build).status == .running)
                 #expect(server.requests.contains { $0.path == ["job", "api", "job", "nightly", "api", "json"] })
                 fake.outcome = "SUCCESS"
                 _ = try await other.status(build)
-                #expect(try await other.status(build).0 == .succeeded)
+                #expect(try await other.status(build).status == .succeeded)
             }
         }
     }
@@ -92,17 +96,17 @@ struct JenkinsBuildManagerTests {
     func cancelWhileQueuedAndRunning() async throws {
         try await FakeJenkins.withManager { manager, fake, server in
             fake.outcome = nil
-            let (queued, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-q")!)
+            let queued = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-q")!).id
             try await manager.cancel(queued)
             #expect(server.requests.contains { $0.path == ["queue", "cancelItem"] && $0.query["id"] == "100" })
-            #expect(try await manager.status(queued).0 == .cancelled)
+            #expect(try await manager.status(queued).status == .cancelled)
 
-            let (running, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-r")!)
+            let running = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-r")!).id
             fake.startWaitingBuilds()
-            #expect(try await manager.status(running).0 == .running)
+            #expect(try await manager.status(running).status == .running)
             try await manager.cancel(running)
             #expect(server.requests.contains { $0.method == "POST" && $0.path.last == "stop" })
-            #expect(try await manager.status(running).0 == .cancelled)
+            #expect(try await manager.status(running).status == .cancelled)
             #expect(fake.builds.first?.stopped == true)
         }
     }
@@ -111,7 +115,7 @@ struct JenkinsBuildManagerTests {
     func crumbIsFetchedWhenAskedFor() async throws {
         try await FakeJenkins.withManager { manager, fake, server in
             fake.requireCrumb = true
-            let (build, _) = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-crumb")!)
+            let build = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-crumb")!).id
             #expect(build == BuildID("queue-100"))
             #expect(server.requests.map(\.description) == [
                 "GET /queue/api/json", "GET /job/api/job/nightly/api/json",  // no earlier trigger of this request

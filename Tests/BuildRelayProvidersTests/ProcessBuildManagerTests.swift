@@ -14,11 +14,11 @@ struct ProcessBuildManagerTests {
     }
 
     /// Polls until terminal; returns the final status and metadata.
-    func finish(_ manager: ProcessBuildManager, _ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+    func finish(_ manager: ProcessBuildManager, _ build: BuildID) async throws -> BuildStatusReport {
         let deadline = ContinuousClock.now + .seconds(30)
         while true {
-            let (status, metadata) = try await manager.status(build)
-            if status.isTerminal { return (status, metadata) }
+            let report = try await manager.status(build)
+            if report.status.isTerminal { return report }
             try #require(ContinuousClock.now < deadline, "the process did not finish")
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -29,9 +29,11 @@ struct ProcessBuildManagerTests {
         // while it copies it. The worker's environment always has variables the job must not get (the test
         // runner's own), so the job's variable names are checked against the allowed ones.
         let manager = manager(#"echo "id=$BUILDRELAY_REQUEST_ID queue=$BUILDRELAY_QUEUE"; cat "$BUILDRELAY_CHANGES_FILE"; echo; cat "$BUILDRELAY_METADATA_FILE"; echo; env | cut -d= -f1 | sed 's/^/variable:/'"#)
-        let (build, first) = try await manager.trigger(queue: "local", changes: Self.changes, metadata: ["author": "kim"], requestID: RequestID(rawValue: "req-env")!)
+        let buildTriggered = try await manager.trigger(queue: "local", changes: Self.changes, metadata: ["author": "kim"], requestID: RequestID(rawValue: "req-env")!)
+        let (build, first) = (buildTriggered.id, buildTriggered.status)
         #expect(first == .accepted)
-        let (status, metadata) = try await finish(manager, build)
+        let finished = try await finish(manager, build)
+        let (status, metadata) = (finished.status, finished.metadata)
         #expect(status == .succeeded)
         #expect(metadata["exitCode"] == "0")
         let log = try String(contentsOfFile: try #require(metadata["log"]), encoding: .utf8)
@@ -50,8 +52,9 @@ struct ProcessBuildManagerTests {
 
     @Test func aNonZeroExitFailsWithItsCode() async throws {
         let manager = manager("exit 3")
-        let (build, _) = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-exit")!)
-        let (status, metadata) = try await finish(manager, build)
+        let build = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-exit")!).id
+        let finished = try await finish(manager, build)
+        let (status, metadata) = (finished.status, finished.metadata)
         #expect(status == .failed)
         #expect(metadata["exitCode"] == "3")
         try await manager.close()
@@ -59,8 +62,9 @@ struct ProcessBuildManagerTests {
 
     @Test func aBuildOverItsTimeoutIsStoppedAndFails() async throws {
         let manager = manager("sleep 30", timeout: .milliseconds(300), grace: .milliseconds(200))
-        let (build, _) = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-slow")!)
-        let (status, metadata) = try await finish(manager, build)
+        let build = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-slow")!).id
+        let finished = try await finish(manager, build)
+        let (status, metadata) = (finished.status, finished.metadata)
         #expect(status == .failed)
         #expect(metadata["reason"]?.contains("timed out") == true)
         try await manager.close()
@@ -68,10 +72,11 @@ struct ProcessBuildManagerTests {
 
     @Test func cancelTermsThenKillsAJobThatIgnoresSIGTERM() async throws {
         let manager = manager(#"trap '' TERM; echo started; while true; do sleep 0.05; done"#, grace: .milliseconds(300))
-        let (build, _) = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-stubborn")!)
+        let build = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-stubborn")!).id
         try await Task.sleep(for: .milliseconds(200))
         try await manager.cancel(build)
-        let (status, metadata) = try await finish(manager, build)
+        let finished = try await finish(manager, build)
+        let (status, metadata) = (finished.status, finished.metadata)
         #expect(status == .cancelled)
         #expect(metadata["signal"] == "9")
         try await manager.close()
@@ -79,8 +84,9 @@ struct ProcessBuildManagerTests {
 
     @Test func outputIsBoundedAndSaysWhatItDropped() async throws {
         let manager = manager("head -c 200000 /dev/zero | tr '\\000' x", maximumLogBytes: 1000)
-        let (build, _) = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-noisy")!)
-        let (status, metadata) = try await finish(manager, build)
+        let build = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-noisy")!).id
+        let finished = try await finish(manager, build)
+        let (status, metadata) = (finished.status, finished.metadata)
         #expect(status == .succeeded)
         let path = try #require(metadata["log"])
         let log = try String(contentsOfFile: path, encoding: .utf8)
@@ -91,7 +97,7 @@ struct ProcessBuildManagerTests {
 
     @Test func anotherWorkersProcessBuildIsReportedGone() async throws {
         let first = manager("sleep 5")
-        let (build, _) = try await first.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-orphan")!)
+        let build = try await first.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-orphan")!).id
         try await first.close()
         let second = manager("true")
         let error = await #expect(throws: BuildError.self) { try await second.status(build) }

@@ -24,25 +24,26 @@ struct SimulatedBuildManagerTests {
     func timeline() async throws {
         let clock = ManualClock()
         let manager = manager(clock)
-        let (build, first) = try await manager.trigger(queue: "q", changes: changes, metadata: [:], requestID: RequestID(rawValue: "sim-1")!)
+        let buildTriggered = try await manager.trigger(queue: "q", changes: changes, metadata: [:], requestID: RequestID(rawValue: "sim-1")!)
+        let (build, first) = (buildTriggered.id, buildTriggered.status)
         #expect(first == .accepted)
         let duration = Int64(build.rawValue.split(separator: ":")[2])!
         #expect((10_000...20_000).contains(duration))
         clock.advance(duration / 5 - 1)
-        #expect(try await manager.status(build).0 == .accepted)
+        #expect(try await manager.status(build).status == .accepted)
         clock.advance(1)
-        #expect(try await manager.status(build).0 == .running)
+        #expect(try await manager.status(build).status == .running)
         clock.advance(duration - duration / 5 - 1)
-        #expect(try await manager.status(build).0 == .running)
+        #expect(try await manager.status(build).status == .running)
         clock.advance(1)
-        #expect(try await manager.status(build).0 == .succeeded)
+        #expect(try await manager.status(build).status == .succeeded)
     }
 
     @Test("duration and outcome derive from the request id: the same id plans the same build")
     func reproducible() async throws {
         let clock = ManualClock()
-        let first = try await manager(clock, failureRate: 0.5).trigger(queue: "q", changes: changes, metadata: [:], requestID: RequestID(rawValue: "same")!).0
-        let second = try await manager(clock, failureRate: 0.5).trigger(queue: "q", changes: changes, metadata: [:], requestID: RequestID(rawValue: "same")!).0
+        let first = try await manager(clock, failureRate: 0.5).trigger(queue: "q", changes: changes, metadata: [:], requestID: RequestID(rawValue: "same")!).id
+        let second = try await manager(clock, failureRate: 0.5).trigger(queue: "q", changes: changes, metadata: [:], requestID: RequestID(rawValue: "same")!).id
         #expect(first == second)
     }
 
@@ -52,7 +53,7 @@ struct SimulatedBuildManagerTests {
         let manager = manager(clock, failureRate: 0.3)
         var failures = 0
         for index in 0..<2000 {
-            let build = try await manager.trigger(queue: "q", changes: changes, metadata: [:], requestID: RequestID(rawValue: "rate-\(index)")!).0
+            let build = try await manager.trigger(queue: "q", changes: changes, metadata: [:], requestID: RequestID(rawValue: "rate-\(index)")!).id
             if build.rawValue.contains(":fail:") { failures += 1 }
         }
         #expect((500...700).contains(failures), "\(failures) of 2000 failed")
@@ -61,10 +62,10 @@ struct SimulatedBuildManagerTests {
     @Test("another manager (a worker that took over) reports the same status for the same build id")
     func anyManagerCanPoll() async throws {
         let clock = ManualClock()
-        let (build, _) = try await manager(clock).trigger(queue: "q", changes: changes, metadata: [:], requestID: RequestID(rawValue: "takeover")!)
+        let build = try await manager(clock).trigger(queue: "q", changes: changes, metadata: [:], requestID: RequestID(rawValue: "takeover")!).id
         let other = manager(clock)
-        #expect(try await other.status(build).0 == .accepted)
+        #expect(try await other.status(build).status == .accepted)
         clock.advance(25_000)
-        #expect(try await other.status(build).0 == .succeeded)
+        #expect(try await other.status(build).status == .succeeded)
     }
 }

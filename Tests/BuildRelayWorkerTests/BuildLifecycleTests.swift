@@ -132,9 +132,9 @@ struct LocalBuildShutdownTests {
         let queues = [
             BuildQueue(name: "short", provider: "process",
                        manager: ProcessBuildManager(configuration: .init(command: ["/bin/sh", "-c", "while [ ! -e '\(gate)' ]; do sleep 0.05; done"])),
-                       pollIntervals: polling, buildsAreLocal: true),
+                       pollIntervals: polling),
             BuildQueue(name: "long", provider: "process", manager: ProcessBuildManager(configuration: .init(command: ["/bin/sh", "-c", "sleep 60"], cancelGracePeriod: .milliseconds(200))),
-                       pollIntervals: polling, buildsAreLocal: true),
+                       pollIntervals: polling),
         ]
         let reader = try harness.startReader()
         let worker = try harness.startWorker(harness.configuration(queues: queues) { $0.shutdownTimeout = .seconds(8) })

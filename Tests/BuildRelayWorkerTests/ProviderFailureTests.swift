@@ -92,7 +92,9 @@ struct ProviderFailureTests {
         let harness = try WorkerHarness()
         let reader = try harness.startReader()
         let configuration = harness.configuration(queues: [Self.scriptedQueue(manager)]) { $0.maxBuildDuration = .seconds(3600) }
-        let worker = try harness.startWorker(configuration, now: { WorkerEngine.systemNow() + skew.load(ordering: .relaxed) })
+        let skewed = WorkerClock(
+            wallMilliseconds: { WorkerClock.system.wallMilliseconds() + skew.load(ordering: .relaxed) }, monotonic: WorkerClock.system.monotonic)
+        let worker = try harness.startWorker(configuration, clock: skewed)
         try await worker.waitUntilReady()
         try await harness.trigger("req-endless", queue: "scripted")
         let events = try await reader.waitForTerminal("req-endless")

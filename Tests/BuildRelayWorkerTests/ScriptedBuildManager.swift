@@ -30,22 +30,22 @@ final class ScriptedBuildManager: BuildManager {
 
     var calls: Calls { recorded.withLock { $0 } }
 
-    func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
+    func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
         let attempt = recorded.withLock { calls in
             calls.triggers.append(requestID)
             return calls.triggers.filter { $0 == requestID }.count
         }
         await triggerGate(requestID, attempt)
         if let error = triggerError(requestID, attempt) { throw error }
-        return (BuildID("scripted-\(requestID.rawValue)"), .accepted)
+        return TriggeredBuild(id: BuildID("scripted-\(requestID.rawValue)"))
     }
 
-    func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+    func status(_ build: BuildID) async throws -> BuildStatusReport {
         let call = recorded.withLock { calls in
             calls.statuses.append(build)
             return calls.statuses.filter { $0 == build }.count
         }
-        return (try status(build, call), [:])
+        return BuildStatusReport(status: try status(build, call))
     }
 
     func cancel(_ build: BuildID) async throws {

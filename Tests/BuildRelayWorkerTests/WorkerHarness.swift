@@ -44,7 +44,7 @@ final class WorkerHarness: Sendable {
 
     /// Queues every test can use: builds of 3–4 s on `sim` (accepted for the first fifth), failing ones on
     /// `sim-fail`, one-minute ones on `sim-long` (to cancel), instant ones on `fast`.
-    static func standardQueues(now: @escaping @Sendable () -> Int64 = WorkerEngine.systemNow) -> [BuildQueue] {
+    static func standardQueues(now: @escaping @Sendable () -> Int64 = WorkerClock.system.wallMilliseconds) -> [BuildQueue] {
         [
             BuildQueue(name: "sim", provider: "simulated", manager: SimulatedBuildManager(configuration: .init(minimumDuration: .seconds(3), maximumDuration: .seconds(4), failureRate: 0), now: now), pollIntervals: fastPolling),
             BuildQueue(name: "sim-fail", provider: "simulated", manager: SimulatedBuildManager(configuration: .init(minimumDuration: .milliseconds(500), maximumDuration: .milliseconds(800), failureRate: 1), now: now), pollIntervals: fastPolling),
@@ -65,8 +65,8 @@ final class WorkerHarness: Sendable {
     }
 
     /// Starts a worker in a service group; stop it with ``RunningWorker/stop()``.
-    func startWorker(_ configuration: WorkerConfiguration? = nil, now: @escaping @Sendable () -> Int64 = WorkerEngine.systemNow) throws -> RunningWorker {
-        try RunningWorker(worker: Worker(configuration: configuration ?? self.configuration(), logger: testLogger("worker"), now: now))
+    func startWorker(_ configuration: WorkerConfiguration? = nil, clock: WorkerClock = .system) throws -> RunningWorker {
+        try RunningWorker(worker: Worker(configuration: configuration ?? self.configuration(), logger: testLogger("worker"), clock: clock))
     }
 
     // MARK: Commands

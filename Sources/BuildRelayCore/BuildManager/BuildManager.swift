@@ -24,14 +24,21 @@
 /// - **`close()`** releases resources and is idempotent; every other call after it throws.
 public protocol BuildManager: Sendable {
     /// Starts a build of `changes` (in order) on `queue`.
-    func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus)
+    func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild
 
     /// The build's current status and what the provider reports about it.
-    func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata)
+    func status(_ build: BuildID) async throws -> BuildStatusReport
 
     /// Asks the provider to cancel the build.
     func cancel(_ build: BuildID) async throws
 
     /// Releases the manager's resources. Idempotent.
     func close() async throws
+
+    /// What the manager declares about itself; none unless it says otherwise.
+    var capabilities: BuildManagerCapabilities { get }
+}
+
+extension BuildManager {
+    public var capabilities: BuildManagerCapabilities { [] }
 }

@@ -6,15 +6,14 @@ public struct BuildQueue: Sendable {
     public var manager: any BuildManager
     /// The worker's intervals with this queue's overrides applied.
     public var pollIntervals: PollIntervals
-    /// Builds run on the worker itself (the `process` provider): they cannot be taken over, so a graceful
-    /// shutdown waits for them, then stops them and reports them `failed` (infra).
-    public var buildsAreLocal: Bool
+    /// The manager declares ``BuildManagerCapabilities/localBuilds``.
+    public let buildsAreLocal: Bool
 
-    public init(name: String, provider: String, manager: any BuildManager, pollIntervals: PollIntervals = PollIntervals(), buildsAreLocal: Bool = false) {
+    public init(name: String, provider: String, manager: any BuildManager, pollIntervals: PollIntervals = PollIntervals()) {
         self.name = name
         self.provider = provider
         self.manager = manager
         self.pollIntervals = pollIntervals
-        self.buildsAreLocal = buildsAreLocal
+        self.buildsAreLocal = manager.capabilities.contains(.localBuilds)
     }
 }

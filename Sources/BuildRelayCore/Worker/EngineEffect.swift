@@ -1,11 +1,9 @@
 /// Something the engine's state machine decided, carried out after its lock is released, in order.
 enum EngineEffect: Sendable {
     case call(ProviderCall)
-    /// A cancel whose outcome does not matter (the build was already reported `failed`).
-    case cancelQuietly(BuildID, BuildQueue)
     case appendState(StateRecordDraft, build: BuildReference)
-    /// Forgets a request id, for the partition assignment `epoch`.
-    case appendTombstone(StateLogRecord, epoch: Int)
+    /// Forgets a request id: its state record's tombstone.
+    case appendTombstone(BuildReference)
     /// `transition` is the event's status for a new transition, `nil` when a restore publishes a recorded event again.
     case publishStatus(StatusRecord, build: BuildReference, transition: BuildStatus?)
     case publishDeadLetter(DeadLetterRecord, epoch: Int, requestID: RequestID?)
@@ -15,4 +13,21 @@ enum EngineEffect: Sendable {
     case schedule(WorkerTimer, after: Duration)
     case pause([Int32])
     case resume([Int32])
+
+    /// The work this effect starts that a revoke of its partition waits for, and the assignment it belongs to.
+    var inFlightWork: (partition: Int32, epoch: Int, work: InFlightWork)? {
+        switch self {
+        case .call(let call):
+            switch call.operation {
+            case .trigger, .cancel: (call.build.partition, call.build.epoch, .providerCall(call.build.requestID))
+            case .status, .abandon: nil
+            }
+        case .appendState(_, let build): (build.partition, build.epoch, .stateRecord(build.requestID))
+        case .appendTombstone(let build): (build.partition, build.epoch, .tombstone(build.requestID))
+        case .publishStatus(_, let build, _): (build.partition, build.epoch, .statusEvent(build.requestID))
+        case .publishDeadLetter(let record, let epoch, _): (record.source.partition, epoch, .deadLetter(offset: record.source.offset))
+        case .forwardCommand(let record, _, let epoch): (record.partition, epoch, .forward(offset: record.offset))
+        case .commandsProcessed, .schedule, .pause, .resume: nil
+        }
+    }
 }

@@ -10,8 +10,8 @@ final class PartitionTable {
     var offsets = PendingOffsets()
     /// The partition is being revoked: nothing new starts, in-flight work finishes.
     var revoking = false
-    /// Calls and records in flight whose completion the revoke waits for.
-    var busy = 0
+    /// Calls and records in flight whose completion a revoke waits for.
+    var inFlight = InFlightTracker()
 
     init(partition: Int32, epoch: Int) {
         self.partition = partition

@@ -13,10 +13,10 @@ public struct PollIntervals: Sendable, Hashable {
         self.jitter = jitter
     }
 
-    /// The wait before the next status call of a build that is `status`, jittered.
-    public func interval(for status: BuildStatus) -> Duration {
+    /// The wait before the next status call of a build that is `status`, jittered with `random`.
+    public func interval(for status: BuildStatus, using random: inout some RandomNumberGenerator) -> Duration {
         let base = status == .accepted ? accepted : running
         guard jitter > 0 else { return base }
-        return base * Double.random(in: (1 - jitter)...(1 + jitter))
+        return base * Double.random(in: (1 - jitter)...(1 + jitter), using: &random)
     }
 }

@@ -4,12 +4,14 @@ struct ProviderCall: Sendable {
         case trigger(TriggerCommand)
         case status(BuildID)
         case cancel(BuildID)
+        /// A cancel for a build already reported `failed` (given up on): its outcome is not applied.
+        case abandon(BuildID)
 
         /// The build the call is about; `nil` for a trigger.
         var buildID: BuildID? {
             switch self {
             case .trigger: nil
-            case .status(let build), .cancel(let build): build
+            case .status(let build), .cancel(let build), .abandon(let build): build
             }
         }
 
@@ -18,7 +20,7 @@ struct ProviderCall: Sendable {
             switch self {
             case .trigger: "trigger"
             case .status: "status"
-            case .cancel: "cancel"
+            case .cancel, .abandon: "cancel"
             }
         }
     }

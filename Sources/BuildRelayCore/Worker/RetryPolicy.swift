@@ -16,10 +16,10 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// The wait after failed attempt number `attempt` (1-based): `initialBackoff · 2^(attempt-1)`, capped at
     /// `maxBackoff`, then drawn uniformly from its upper half ("equal jitter").
-    public func backoff(afterAttempt attempt: Int) -> Duration {
+    public func backoff(afterAttempt attempt: Int, using random: inout some RandomNumberGenerator) -> Duration {
         let exponent = min(max(attempt - 1, 0), 30)
         let capped = min(initialBackoff * (1 << exponent), maxBackoff)
-        return capped * Double.random(in: 0.5...1)
+        return capped * Double.random(in: 0.5...1, using: &random)
     }
 
     /// Whether attempt number `attempt + 1` may start, `elapsed` after the first failure.

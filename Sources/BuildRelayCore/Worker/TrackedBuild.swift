@@ -10,8 +10,8 @@ final class TrackedBuild {
         case idle
         /// A trigger waiting for a free build slot (`worker.maxInFlightBuilds`).
         case held(TriggerCommand, offset: Int64)
-        /// The trigger call is in flight, or waiting to be retried.
-        case triggering(TriggerCommand, offset: Int64, attempt: Int, firstFailure: ContinuousClock.Instant?)
+        /// The trigger call is in flight, or waiting to be retried; `firstFailure` is on the engine's monotonic clock.
+        case triggering(TriggerCommand, offset: Int64, attempt: Int, firstFailure: Duration?)
         /// A rejected command with this (otherwise unknown) request id is going to the dead-letter topic.
         case deadLettering(offset: Int64, reason: String, queue: String)
         /// ``record`` is being appended to the state topic; `then` follows its acknowledgement.
@@ -19,7 +19,7 @@ final class TrackedBuild {
         /// ``record``'s last event is being published.
         case publishing
         /// The cancel call is in flight, or waiting to be retried.
-        case cancelling(attempt: Int, firstFailure: ContinuousClock.Instant?)
+        case cancelling(attempt: Int, firstFailure: Duration?)
     }
 
     enum AfterRecording {
@@ -46,7 +46,8 @@ final class TrackedBuild {
     var pollScheduled = false
     var pollInFlight = false
     var statusFailures = 0
-    var firstStatusFailure: ContinuousClock.Instant?
+    /// When the first of ``statusFailures`` happened, on the engine's monotonic clock.
+    var firstStatusFailure: Duration?
 
     init(record: BuildStateRecord) {
         self.record = record

@@ -4,7 +4,7 @@
 enum TransportCompletion: Sendable {
     /// `event` is the last event the record carried, when it was encoded with the record (``StateRecordDraft``).
     case stateAppended(BuildReference, event: EncodedEvent?, error: (any Error)?)
-    case tombstoneAppended(partition: Int32, epoch: Int, error: (any Error)?)
+    case tombstoneAppended(BuildReference, error: (any Error)?)
     case statusPublished(BuildReference, error: (any Error)?)
     /// `partition` and `offset` are the forwarded record's own.
     case commandForwarded(partition: Int32, epoch: Int, offset: Int64, error: (any Error)?)

@@ -20,7 +20,7 @@ public final class WorkerEngine: Sendable {
     private let queues: [String: BuildQueue]
     private let transport: any WorkerTransport
     private let logger: Logger
-    private let now: @Sendable () -> Int64
+    private let clock: WorkerClock
     private let decoder: CommandDecoder
     private let encoder: StatusEventEncoder
     private let state: Mutex<WorkerEngineState>
@@ -46,20 +46,15 @@ public final class WorkerEngine: Sendable {
     /// Partitions whose first forwarded command was logged.
     private let forwardsLogged = Mutex<Set<Int32>>([])
 
-    /// Milliseconds since the Unix epoch, from the system clock.
-    public static let systemNow: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
-
-    /// `now` gives milliseconds since the Unix epoch (the system clock unless a test supplies one).
     public init(
-        settings: WorkerSettings, queues: [BuildQueue], transport: any WorkerTransport, logger: Logger,
-        now: @escaping @Sendable () -> Int64 = WorkerEngine.systemNow
+        settings: WorkerSettings, queues: [BuildQueue], transport: any WorkerTransport, logger: Logger, clock: WorkerClock = .system
     ) {
         let queuesByName = Dictionary(queues.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         self.settings = settings
         self.queues = queuesByName
         self.transport = transport
         self.logger = logger
-        self.now = now
+        self.clock = clock
         self.decoder = CommandDecoder(maximumCommandBytes: settings.maxCommandBytes)
         self.encoder = StatusEventEncoder(groupID: settings.groupID)
         self.state = Mutex(WorkerEngineState(settings: settings, queues: queuesByName))
@@ -87,7 +82,7 @@ public final class WorkerEngine: Sendable {
             }
             group.addTask {
                 await self.timers.run { timer, due in
-                    self.update { state, effects in state.timerFired(timer, due: due, now: self.now(), effects: &effects) }
+                    self.update { state in state.timerFired(timer, due: due) }
                 }
             }
             group.addTask {
@@ -135,10 +130,9 @@ public final class WorkerEngine: Sendable {
             return (result, home)
         }
         var ignored: [String] = []
-        update(expectedEffects: 2 * records.count) { state, effects in
-            let now = self.now()
+        update(expectedEffects: 2 * records.count) { state in
             for (record, (result, home)) in zip(records, decoded)
-            where !state.accept(record, decoded: result, home: home, now: now, effects: &effects) {
+            where !state.accept(record, decoded: result, home: home) {
                 ignored.append("\(record.partition)@\(record.offset)")
             }
         }
@@ -230,10 +224,10 @@ public final class WorkerEngine: Sendable {
                 logger.error("unreadable state record skipped", metadata: ["partition": "\(entry.partition)", "requestId": "\(requestID)", "error": "\(error)"])
             }
         }
-        update { state, effects in
+        update { state in
             for partition in partitions {
                 let records = (latest[partition] ?? [:]).values.sorted { $0.recordedAt < $1.recordedAt }
-                state.restore(partition: partition, records: records, now: self.now(), effects: &effects)
+                state.restore(partition: partition, records: records)
             }
         }
         logger.info("partitions restored", metadata: [
@@ -246,15 +240,15 @@ public final class WorkerEngine: Sendable {
     /// in flight, commits their offsets unless `lost`, and forgets their builds.
     public func revoke(_ partitions: [Int32], lost: Bool) async {
         guard !partitions.isEmpty else { return }
-        update { state, effects in
-            for partition in partitions { state.beginRevoke(partition: partition, effects: &effects) }
+        update { state in
+            for partition in partitions { state.beginRevoke(partition: partition) }
         }
         await waitForState(upTo: settings.shutdownTimeout) { state in !partitions.contains { state.isBusy(partition: $0) } }
         var offsets: [String] = []
-        update { state, effects in
+        update { state in
             for partition in partitions.sorted() {
                 if let table = state.partitions[partition] { offsets.append("\(partition): \(table.offsets.summary)") }
-                state.endRevoke(partition: partition, effects: &effects)
+                state.endRevoke(partition: partition)
             }
         }
         if !lost {
@@ -272,7 +266,7 @@ public final class WorkerEngine: Sendable {
         // A build busy recording or publishing is stopped once it is idle again.
         let stopDeadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < stopDeadline {
-            update { state, effects in state.stopLocalBuilds(now: self.now(), effects: &effects) }
+            update { state in state.stopLocalBuilds() }
             let finished = await waitForState(upTo: stopDeadline - ContinuousClock.now) { $0.unfinishedLocalBuilds == 0 || $0.hasStoppableLocalBuild }
             if finished, state.withLock({ $0.unfinishedLocalBuilds }) == 0 { return }
         }
@@ -310,13 +304,18 @@ public final class WorkerEngine: Sendable {
 
     /// Applies `body` under the lock, then carries out the effects it decided. `expectedEffects` reserves room up
     /// front: a round of acknowledgements makes hundreds, and growing the array copies it each time it doubles.
-    private func update(expectedEffects: Int = 0, _ body: (inout WorkerEngineState, inout [EngineEffect]) -> Void) {
-        var effects: [EngineEffect] = []
-        effects.reserveCapacity(expectedEffects)
-        let (fatal, isBackedUp, inFlight, satisfied) = state.withLock { state in
-            body(&state, &effects)
-            state.releaseSlots(effects: &effects)
-            return (state.fatalError, state.isBackedUp, state.buildsInFlight, waiters.satisfied(by: state))
+    private func update(expectedEffects: Int = 0, _ body: (WorkerEngineState) -> Void) {
+        let instant = clock.read()
+        let (effects, fatal, isBackedUp, inFlight, satisfied) = state.withLock { state in
+            state.advance(to: instant)
+            body(state)
+            state.releaseSlots()
+            #if DEBUG
+            let violations = state.invariantViolations()
+            assert(violations.isEmpty, "the engine's invariants broke: \(violations)")
+            #endif
+            return (state.takeEffects(reservingCapacity: expectedEffects), state.storageFailure, state.isBackedUp, state.buildsInFlight,
+                    waiters.satisfied(by: state))
         }
         for waiter in satisfied { waiter.resume() }
         metrics.buildsInFlight.record(inFlight)
@@ -336,15 +335,12 @@ public final class WorkerEngine: Sendable {
             switch effect {
             case .call(let call):
                 if case .status = call.operation { statusCalls.put(call) } else { commandCalls.put(call) }
-            case .cancelQuietly(let buildID, let queue):
-                Task { try? await queue.manager.cancel(buildID) }
             case .appendState(let draft, let build):
                 let (record, event) = draft.encode(with: encoder)
                 transport.appendState(record) { error in self.completed(.stateAppended(build, event: event, error: error)) }
-            case .appendTombstone(let record, let epoch):
-                transport.appendState(record) { error in
-                    self.completed(.tombstoneAppended(partition: record.partition, epoch: epoch, error: error))
-                }
+            case .appendTombstone(let build):
+                let record = StateLogRecord(partition: build.partition, key: Array(build.requestID.rawValue.utf8), value: nil)
+                transport.appendState(record) { error in self.completed(.tombstoneAppended(build, error: error)) }
             case .publishStatus(let record, let build, let transition):
                 transport.publishStatus(record) { error in
                     if error == nil {
@@ -403,7 +399,7 @@ public final class WorkerEngine: Sendable {
             round.pending.append(completion)
             return false
         }
-        if atOnce { update { state, effects in state.completed(completion, now: self.now(), effects: &effects) } }
+        if atOnce { update { state in state.completed(completion) } }
     }
 
     /// Applies the rest of the round that just ended, under one lock.
@@ -414,9 +410,8 @@ public final class WorkerEngine: Sendable {
             swap(&round.pending, &pending)
         }
         guard !pending.isEmpty else { return }
-        update(expectedEffects: 2 * pending.count) { state, effects in
-            let now = self.now()
-            for completion in pending { state.completed(completion, now: now, effects: &effects) }
+        update(expectedEffects: 2 * pending.count) { state in
+            for completion in pending { state.completed(completion) }
         }
     }
 
@@ -440,9 +435,8 @@ public final class WorkerEngine: Sendable {
                 if batch.isEmpty { outcomes.applying = false }
             }
             guard !batch.isEmpty else { return }
-            update(expectedEffects: 2 * batch.count) { state, effects in
-                let now = self.now()
-                for outcome in batch { state.apply(outcome, now: now, effects: &effects) }
+            update(expectedEffects: 2 * batch.count) { state in
+                for outcome in batch { state.apply(outcome) }
             }
             batch.removeAll(keepingCapacity: true)
         }
@@ -475,6 +469,8 @@ public final class WorkerEngine: Sendable {
             case .cancel(let buildID):
                 let result = await perform(call) { try await manager.cancel(buildID) }
                 finish(.cancel(call.build, result))
+            case .abandon(let buildID):
+                _ = await perform(call) { try await manager.cancel(buildID) }
             }
         }
     }

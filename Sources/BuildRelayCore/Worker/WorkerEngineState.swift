@@ -1,33 +1,79 @@
-/// The worker's decisions, as a state machine: every method runs under the engine's lock, changes the tables and
-/// appends the effects (calls, records, timers) that the engine carries out after releasing it.
+/// The worker's rules, as a deterministic state machine: the engine feeds it commands, provider outcomes,
+/// broker acknowledgements, timers and partition changes, one step at a time under its lock, with the time of
+/// the step (``advance(to:)``); each step changes the tables and emits effects (calls, records, timers) that the
+/// engine carries out after releasing the lock (``takeEffects()``). It reads no clock, starts no task and does no
+/// I/O, and its jitter comes from a seeded generator, so its unit tests drive it directly and replay it exactly.
 ///
-/// Invariants:
+/// Invariants (checked after every step in debug builds, ``invariantViolations()``):
 /// - A build has at most one activity; commands for its request id that arrive meanwhile wait, in order.
 /// - An event is published only after the state record carrying its bytes was acknowledged, and a build's next
 ///   record is appended only after that event was acknowledged: a crash repeats at most the last event.
 /// - A command's offset is reported processed only once what it caused is durable (see ``PendingOffsets``).
-struct WorkerEngineState {
+/// - Every piece of work a revoke must wait for is tracked from the effect that starts it to the completion that
+///   ends it (``InFlightTracker``); the counts of builds in flight and held agree with the builds.
+///
+/// A class owned by the engine's mutex: its tables are classes too, changed in place.
+final class WorkerEngineState {
     let settings: WorkerSettings
     let queues: [String: BuildQueue]
     var partitions: [Int32: PartitionTable] = [:]
     /// Triggers waiting for a build slot, oldest first; entries whose build is no longer held are skipped.
-    var held: [BuildReference] = []
-    var heldHead = 0
-    var heldCount = 0
-    var buildsInFlight = 0
-    var paused = false
+    private var held: [BuildReference] = []
+    private var heldHead = 0
+    private(set) var heldCount = 0
+    private(set) var buildsInFlight = 0
+    private(set) var paused = false
     /// More than half of `worker.maxHeldTriggers` triggers wait: the consumer should read no further for now.
     var isBackedUp: Bool { heldCount > settings.maxHeldTriggers / 2 }
-    var nextEpoch = 1
-    /// Set when a record could not be stored: the engine stops.
-    var fatalError: (any Error)?
+    private var nextEpoch = 1
+    /// The first error that kept a record from being stored: the engine stops.
+    private(set) var storageFailure: (any Error)?
+    /// The step's time: milliseconds since the Unix epoch, and the monotonic reading (``advance(to:)``).
+    private(set) var now: Int64 = 0
+    private(set) var monotonicNow: Duration = .zero
+    private var effects: [EngineEffect] = []
+    /// The jitter of poll intervals and retry backoffs.
+    private var random: SeededRandom
 
-    init(settings: WorkerSettings, queues: [String: BuildQueue]) {
+    init(settings: WorkerSettings, queues: [String: BuildQueue], seed: UInt64 = .random(in: .min ... .max)) {
         self.settings = settings
         self.queues = queues
+        self.random = SeededRandom(seed: seed)
     }
 
-    typealias Effects = [EngineEffect]
+    /// Starts a step at `instant`. The monotonic clock never goes back, whatever the caller passes.
+    func advance(to instant: EngineInstant) {
+        now = instant.wallMilliseconds
+        monotonicNow = max(monotonicNow, instant.monotonic)
+    }
+
+    /// The effects emitted since the last call, in order; `expectedCount` reserves room for the next step's.
+    func takeEffects(reservingCapacity expectedCount: Int = 0) -> [EngineEffect] {
+        var taken: [EngineEffect] = []
+        taken.reserveCapacity(expectedCount)
+        swap(&taken, &effects)
+        return taken
+    }
+
+    /// Emits `effect`, and begins tracking the work it starts.
+    private func emit(_ effect: EngineEffect) {
+        if let (partition, epoch, work) = effect.inFlightWork, let table = partitions[partition], table.epoch == epoch {
+            table.inFlight.begin(work)
+        }
+        effects.append(effect)
+    }
+
+    /// Ends the tracked `work` of an assignment; returns its table if that assignment is still current.
+    private func finish(_ work: InFlightWork, partition: Int32, epoch: Int) -> PartitionTable? {
+        guard let table = partitions[partition], table.epoch == epoch else { return nil }
+        table.inFlight.end(work)
+        return table
+    }
+
+    /// Remembers the first storage failure; the engine stops on it.
+    private func noteStorageFailure(_ error: (any Error)?) {
+        if let error, storageFailure == nil { storageFailure = error }
+    }
 
     // MARK: Commands
 
@@ -35,14 +81,13 @@ struct WorkerEngineState {
     /// `home` partition (a correctly keyed command off its home) is forwarded there; its offset counts as processed
     /// once the copy is acknowledged.
     @discardableResult
-    mutating func accept(
-        _ record: CommandRecord, decoded: Result<BuildCommand, CommandRejection>, home: Int32?, now: Int64, effects: inout Effects
+    func accept(
+        _ record: CommandRecord, decoded: Result<BuildCommand, CommandRejection>, home: Int32?
     ) -> Bool {
         guard let table = partitions[record.partition], !table.revoking else { return false }
         table.offsets.consumed(record.offset)
         if let home {
-            table.busy += 1
-            effects.append(.forwardCommand(record, to: home, epoch: table.epoch))
+            emit(.forwardCommand(record, to: home, epoch: table.epoch))
             return true
         }
         switch decoded {
@@ -56,14 +101,13 @@ struct WorkerEngineState {
                 table.builds[id] = build
                 requestID = id
             }
-            table.busy += 1
-            effects.append(.publishDeadLetter(DeadLetterRecord(source: record, reason: rejection.reason), epoch: table.epoch, requestID: requestID))
+            emit(.publishDeadLetter(DeadLetterRecord(source: record, reason: rejection.reason), epoch: table.epoch, requestID: requestID))
         case .success(let command):
             let id = command.requestID
             if let build = table.builds[id] {
                 if build.isIdle || build.isHeld {
                     // A held trigger takes a cancel at once, and ignores a repeated trigger.
-                    process(command, offset: record.offset, build: build, table: table, now: now, effects: &effects)
+                    process(command, offset: record.offset, build: build, table: table)
                 } else {
                     switch command {
                     case .trigger(let trigger): build.waiting.append(.trigger(trigger, offset: record.offset))
@@ -73,7 +117,7 @@ struct WorkerEngineState {
             } else {
                 let traceparent = record.traceparent ?? TraceParent.random()
                 let build = TrackedBuild(record: BuildStateRecord(requestID: id, queue: "", traceparent: traceparent, recordedAt: now))
-                process(command, offset: record.offset, build: build, table: table, now: now, effects: &effects, isNew: true)
+                process(command, offset: record.offset, build: build, table: table, isNew: true)
                 table.builds[id] = build
             }
         }
@@ -81,9 +125,9 @@ struct WorkerEngineState {
     }
 
     /// Applies a command to a build that is idle (or held, for a cancel or a repeated trigger).
-    private mutating func process(
-        _ command: BuildCommand, offset: Int64, build: TrackedBuild, table: PartitionTable, now: Int64,
-        effects: inout Effects, isNew: Bool = false
+    private func process(
+        _ command: BuildCommand, offset: Int64, build: TrackedBuild, table: PartitionTable,
+        isNew: Bool = false
     ) {
         switch command {
         case .trigger(let trigger):
@@ -92,9 +136,9 @@ struct WorkerEngineState {
                     // Cancelled before its trigger: start nothing, report `cancelled`.
                     build.record.queue = trigger.queue
                     build.record.metadata = trigger.metadata
-                    transition(build, to: .cancelled, providerMetadata: [:], error: nil, completes: [offset], table: table, now: now, effects: &effects)
+                    transition(build, to: .cancelled, providerMetadata: [:], error: nil, completes: [offset], table: table)
                 } else {
-                    markProcessed(offset, table: table, effects: &effects)
+                    markProcessed(offset, table: table)
                 }
                 return
             }
@@ -102,71 +146,71 @@ struct WorkerEngineState {
             build.record.metadata = trigger.metadata
             guard queues[trigger.queue] != nil else {
                 let error = BuildError(code: .unknownQueue, kind: .user, isRetryable: false, message: "queue \"\(trigger.queue)\" is not configured")
-                transition(build, to: .failed, providerMetadata: [:], error: error, completes: [offset], table: table, now: now, effects: &effects)
+                transition(build, to: .failed, providerMetadata: [:], error: error, completes: [offset], table: table)
                 return
             }
             if buildsInFlight >= settings.maxInFlightBuilds {
                 build.activity = .held(trigger, offset: offset)
-                held.append(BuildReference(partition: table.partition, epoch: table.epoch, requestID: trigger.requestID))
+                held.append(reference(of: build, in: table))
                 heldCount += 1
-                updatePause(effects: &effects)
+                updatePause()
             } else {
-                startTrigger(trigger, offset: offset, build: build, table: table, effects: &effects)
+                startTrigger(trigger, offset: offset, build: build, table: table)
             }
         case .cancel:
             if case .held(let trigger, let triggerOffset) = build.activity {
                 // Never started: report `cancelled` at once.
                 heldCount -= 1
-                updatePause(effects: &effects)
+                updatePause()
                 build.record.cancelRequested = true
                 build.record.queue = trigger.queue
-                transition(build, to: .cancelled, providerMetadata: [:], error: nil, completes: [triggerOffset, offset], table: table, now: now, effects: &effects)
+                transition(build, to: .cancelled, providerMetadata: [:], error: nil, completes: [triggerOffset, offset], table: table)
             } else if build.record.isSettled || build.record.cancelRequested {
-                markProcessed(offset, table: table, effects: &effects)
+                markProcessed(offset, table: table)
             } else if isNew {
                 // Cancel before trigger: remember it for `requestRetention`.
                 build.record.cancelRequested = true
                 build.record.settledAt = now
                 build.record.recordedAt = now
-                record(build, completes: [offset], then: .nothing, table: table, effects: &effects)
+                record(build, completes: [offset], then: .nothing, table: table)
             } else {
                 build.record.cancelRequested = true
                 build.record.recordedAt = now
-                record(build, completes: [offset], then: .cancel, table: table, effects: &effects)
+                record(build, completes: [offset], then: .cancel, table: table)
             }
         }
     }
 
-    private mutating func startTrigger(_ trigger: TriggerCommand, offset: Int64, build: TrackedBuild, table: PartitionTable, effects: inout Effects) {
+    private func startTrigger(_ trigger: TriggerCommand, offset: Int64, build: TrackedBuild, table: PartitionTable) {
         guard let queue = queues[trigger.queue] else { return }
         build.holdsSlot = true
         buildsInFlight += 1
         build.activity = .triggering(trigger, offset: offset, attempt: 1, firstFailure: nil)
-        table.busy += 1
-        effects.append(.call(ProviderCall(build: BuildReference(partition: table.partition, epoch: table.epoch, requestID: trigger.requestID), queue: queue, operation: .trigger(trigger), traceparent: build.record.traceparent)))
+        emit(.call(ProviderCall(build: reference(of: build, in: table), queue: queue, operation: .trigger(trigger), traceparent: build.record.traceparent)))
     }
 
     // MARK: Provider results
 
     /// Applies what a provider call returned (the engine hands over outcomes in batches, see `WorkerEngine.finish`).
-    mutating func apply(_ outcome: ProviderCallOutcome, now: Int64, effects: inout Effects) {
+    func apply(_ outcome: ProviderCallOutcome) {
         switch outcome {
-        case .trigger(let build, let result): triggerCompleted(build, result: result, now: now, effects: &effects)
-        case .status(let build, let result): statusCompleted(build, result: result, now: now, effects: &effects)
-        case .cancel(let build, let result): cancelCompleted(build, result: result, now: now, effects: &effects)
+        case .trigger(let build, let result): triggerCompleted(build, result: result)
+        case .status(let build, let result): statusCompleted(build, result: result)
+        case .cancel(let build, let result): cancelCompleted(build, result: result)
         }
     }
 
-    private mutating func triggerCompleted(_ reference: BuildReference, result: Result<(BuildID, BuildStatus), any Error>, now: Int64, effects: inout Effects) {
-        guard let (table, build) = current(reference, finishingCall: true) else { return }
+    private func triggerCompleted(_ reference: BuildReference, result: Result<TriggeredBuild, any Error>) {
+        guard let (table, build) = current(reference, finishing: .providerCall(reference.requestID)) else { return }
         guard case .triggering(let trigger, let offset, let attempt, let firstFailure) = build.activity else { return }
         switch result {
-        case .success(let (buildID, status)):
-            build.record.buildID = buildID
+        case .success(let triggered):
+            let status = triggered.status
+            build.record.buildID = triggered.id
             build.record.triggeredAt = now
             let initial: BuildStatus = status == .unknown ? .accepted : status
             let (mapped, error) = outcome(of: initial, cancelRequested: false)
-            transition(build, to: mapped, providerMetadata: [:], error: error, completes: [offset], table: table, now: now, effects: &effects)
+            transition(build, to: mapped, providerMetadata: [:], error: error, completes: [offset], table: table)
         case .failure(let failure):
             let error = BuildErrorClassifier.classify(failure)
             if error.isRetryable, table.revoking {
@@ -176,202 +220,196 @@ struct WorkerEngineState {
                 build.activity = .idle
                 return
             }
-            let started = firstFailure ?? .now
-            if error.isRetryable, settings.retry.allowsRetry(afterAttempt: attempt, elapsed: .now - started) {
+            let started = firstFailure ?? monotonicNow
+            if error.isRetryable, settings.retry.allowsRetry(afterAttempt: attempt, elapsed: monotonicNow - started) {
                 build.activity = .triggering(trigger, offset: offset, attempt: attempt + 1, firstFailure: started)
-                effects.append(.schedule(.retryTrigger(reference), after: settings.retry.backoff(afterAttempt: attempt)))
+                emit(.schedule(.retryTrigger(reference), after: settings.retry.backoff(afterAttempt: attempt, using: &random)))
             } else {
                 let final = error.isRetryable ? exhausted(error, attempts: attempt, operation: "trigger") : error
-                transition(build, to: .failed, providerMetadata: [:], error: final, completes: [offset], table: table, now: now, effects: &effects)
+                transition(build, to: .failed, providerMetadata: [:], error: final, completes: [offset], table: table)
             }
         }
     }
 
-    private mutating func statusCompleted(_ reference: BuildReference, result: Result<(BuildStatus, BuildMetadata), any Error>, now: Int64, effects: inout Effects) {
-        guard let (table, build) = current(reference, finishingCall: false) else { return }
+    private func statusCompleted(_ reference: BuildReference, result: Result<BuildStatusReport, any Error>) {
+        guard let (table, build) = current(reference) else { return }
         build.pollInFlight = false
         guard build.isIdle, !table.revoking, !build.record.status.isTerminal, let queue = queues[build.record.queue] else { return }
         switch result {
-        case .success(let (status, metadata)):
+        case .success(let report):
+            let (status, metadata) = (report.status, report.metadata)
             build.statusFailures = 0
             build.firstStatusFailure = nil
             let (mapped, error) = outcome(of: status, cancelRequested: build.record.cancelRequested)
             let isForward = mapped.isTerminal || (mapped == .running && build.record.status != .running)
             if mapped == .unknown || !isForward {
-                schedulePoll(reference, build, after: queue.pollIntervals.interval(for: build.record.status), effects: &effects)
+                schedulePoll(reference, build, after: queue.pollIntervals.interval(for: build.record.status, using: &random))
             } else {
-                transition(build, to: mapped, providerMetadata: metadata, error: error, completes: [], table: table, now: now, effects: &effects)
+                transition(build, to: mapped, providerMetadata: metadata, error: error, completes: [], table: table)
             }
         case .failure(let failure):
             let error = BuildErrorClassifier.classify(failure)
             build.statusFailures += 1
-            let started = build.firstStatusFailure ?? .now
+            let started = build.firstStatusFailure ?? monotonicNow
             build.firstStatusFailure = started
-            if error.isRetryable, settings.retry.allowsRetry(afterAttempt: build.statusFailures, elapsed: .now - started) {
-                schedulePoll(reference, build, after: settings.retry.backoff(afterAttempt: build.statusFailures), effects: &effects)
+            if error.isRetryable, settings.retry.allowsRetry(afterAttempt: build.statusFailures, elapsed: monotonicNow - started) {
+                schedulePoll(reference, build, after: settings.retry.backoff(afterAttempt: build.statusFailures, using: &random))
             } else {
                 let final = error.isRetryable ? exhausted(error, attempts: build.statusFailures, operation: "status") : error
-                giveUp(build, error: final, table: table, now: now, effects: &effects)
+                giveUp(build, error: final, table: table)
             }
         }
     }
 
-    private mutating func cancelCompleted(_ reference: BuildReference, result: Result<Void, any Error>, now: Int64, effects: inout Effects) {
-        guard let (table, build) = current(reference, finishingCall: true) else { return }
+    private func cancelCompleted(_ reference: BuildReference, result: Result<Void, any Error>) {
+        guard let (table, build) = current(reference, finishing: .providerCall(reference.requestID)) else { return }
         guard case .cancelling(let attempt, let firstFailure) = build.activity, let queue = queues[build.record.queue] else { return }
         switch result {
         case .success:
             build.cancelPending = false
             build.activity = .idle
-            schedulePoll(reference, build, after: .zero, effects: &effects)
+            schedulePoll(reference, build, after: .zero)
         case .failure(let failure):
             let error = BuildErrorClassifier.classify(failure)
-            let started = firstFailure ?? .now
-            if error.isRetryable, !table.revoking, settings.retry.allowsRetry(afterAttempt: attempt, elapsed: .now - started) {
+            let started = firstFailure ?? monotonicNow
+            if error.isRetryable, !table.revoking, settings.retry.allowsRetry(afterAttempt: attempt, elapsed: monotonicNow - started) {
                 build.activity = .cancelling(attempt: attempt + 1, firstFailure: started)
-                effects.append(.schedule(.retryCancel(reference), after: settings.retry.backoff(afterAttempt: attempt)))
+                emit(.schedule(.retryCancel(reference), after: settings.retry.backoff(afterAttempt: attempt, using: &random)))
                 return
             }
             // The build goes on; its outcome will be reported as the provider tells it.
             build.cancelPending = false
             build.activity = .idle
-            schedulePoll(reference, build, after: queue.pollIntervals.interval(for: build.record.status), effects: &effects)
+            schedulePoll(reference, build, after: queue.pollIntervals.interval(for: build.record.status, using: &random))
         }
-        continueWaiting(reference, build, table: table, now: now, effects: &effects)
+        continueWaiting(reference, build, table: table)
     }
 
     // MARK: Records
 
-    mutating func completed(_ completion: TransportCompletion, now: Int64, effects: inout Effects) {
+    func completed(_ completion: TransportCompletion) {
         switch completion {
         case .stateAppended(let build, let event, let error):
-            stateAppended(build, event: event, error: error, now: now, effects: &effects)
-        case .tombstoneAppended(let partition, let epoch, let error):
-            tombstoneAppended(partition: partition, epoch: epoch, error: error)
+            stateAppended(build, event: event, error: error)
+        case .tombstoneAppended(let reference, let error):
+            tombstoneAppended(reference, error: error)
         case .statusPublished(let build, let error):
-            statusPublished(build, error: error, now: now, effects: &effects)
+            statusPublished(build, error: error)
         case .commandForwarded(let partition, let epoch, let offset, let error):
-            commandForwarded(partition: partition, epoch: epoch, offset: offset, error: error, effects: &effects)
+            commandForwarded(partition: partition, epoch: epoch, offset: offset, error: error)
         case .deadLettered(let partition, let epoch, let requestID, let offset, let error):
-            deadLettered(partition: partition, epoch: epoch, requestID: requestID, offset: offset, error: error, now: now, effects: &effects)
+            deadLettered(partition: partition, epoch: epoch, requestID: requestID, offset: offset, error: error)
         }
     }
 
-    private mutating func stateAppended(
-        _ reference: BuildReference, event: EncodedEvent?, error: (any Error)?, now: Int64, effects: inout Effects
+    private func stateAppended(
+        _ reference: BuildReference, event: EncodedEvent?, error: (any Error)?
     ) {
-        if let error { fatalError = fatalError ?? error }
-        guard let (table, build) = current(reference, finishingCall: true) else { return }
+        noteStorageFailure(error)
+        guard let (table, build) = current(reference, finishing: .stateRecord(reference.requestID)) else { return }
         guard error == nil, case .recording(let completes, let then) = build.activity else { return }
         if let event, build.unencodedEvent?.sequence == event.sequence {
             build.record.lastEvent = event.bytes
             build.unencodedEvent = nil
         }
-        for offset in completes { markProcessed(offset, table: table, effects: &effects) }
+        for offset in completes { markProcessed(offset, table: table) }
         switch then {
         case .publish:
             guard let event = build.record.lastEvent else { return }
             build.activity = .publishing
-            table.busy += 1
-            effects.append(.publishStatus(
+            emit(.publishStatus(
                 StatusRecord(key: Array(reference.requestID.rawValue.utf8), value: event, traceparent: build.record.traceparent),
                 build: reference, transition: build.record.status))
         case .cancel:
-            startCancel(reference, build, table: table, effects: &effects)
+            startCancel(reference, build, table: table)
         case .nothing:
             build.activity = .idle
-            if build.record.isSettled { scheduleForget(reference, build.record, now: now, effects: &effects) }
-            continueWaiting(reference, build, table: table, now: now, effects: &effects)
+            if build.record.isSettled { scheduleForget(reference, build.record) }
+            continueWaiting(reference, build, table: table)
         }
     }
 
-    private mutating func tombstoneAppended(partition: Int32, epoch: Int, error: (any Error)?) {
-        if let error { fatalError = fatalError ?? error }
-        guard let table = partitions[partition], table.epoch == epoch else { return }
-        table.busy -= 1
+    private func tombstoneAppended(_ reference: BuildReference, error: (any Error)?) {
+        noteStorageFailure(error)
+        _ = finish(.tombstone(reference.requestID), partition: reference.partition, epoch: reference.epoch)
     }
 
-    private mutating func statusPublished(_ reference: BuildReference, error: (any Error)?, now: Int64, effects: inout Effects) {
-        if let error { fatalError = fatalError ?? error }
-        guard let (table, build) = current(reference, finishingCall: true) else { return }
+    private func statusPublished(_ reference: BuildReference, error: (any Error)?) {
+        noteStorageFailure(error)
+        guard let (table, build) = current(reference, finishing: .statusEvent(reference.requestID)) else { return }
         guard error == nil, case .publishing = build.activity else { return }
         build.activity = .idle
         if build.record.isSettled {
             build.dropSettledPayload()
-            scheduleForget(reference, build.record, now: now, effects: &effects)
+            scheduleForget(reference, build.record)
         } else if queues[build.record.queue] == nil {
-            abandonUnconfigured(build, table: table, now: now, effects: &effects)
+            abandonUnconfigured(build, table: table)
             return
         } else if build.cancelPending, !table.revoking {
-            startCancel(reference, build, table: table, effects: &effects)
+            startCancel(reference, build, table: table)
             return
         } else if let queue = queues[build.record.queue] {
-            schedulePoll(reference, build, after: queue.pollIntervals.interval(for: build.record.status), effects: &effects)
+            schedulePoll(reference, build, after: queue.pollIntervals.interval(for: build.record.status, using: &random))
         }
-        continueWaiting(reference, build, table: table, now: now, effects: &effects)
+        continueWaiting(reference, build, table: table)
     }
 
-    private mutating func commandForwarded(partition: Int32, epoch: Int, offset: Int64, error: (any Error)?, effects: inout Effects) {
-        if let error { fatalError = fatalError ?? error }
-        guard let table = partitions[partition], table.epoch == epoch else { return }
-        table.busy -= 1
-        if error == nil { markProcessed(offset, table: table, effects: &effects) }
+    private func commandForwarded(partition: Int32, epoch: Int, offset: Int64, error: (any Error)?) {
+        noteStorageFailure(error)
+        guard let table = finish(.forward(offset: offset), partition: partition, epoch: epoch), error == nil else { return }
+        markProcessed(offset, table: table)
     }
 
-    private mutating func deadLettered(partition: Int32, epoch: Int, requestID: RequestID?, offset: Int64, error: (any Error)?, now: Int64, effects: inout Effects) {
-        if let error { fatalError = fatalError ?? error }
-        guard error == nil, let table = partitions[partition], table.epoch == epoch else { return }
-        table.busy -= 1
+    private func deadLettered(partition: Int32, epoch: Int, requestID: RequestID?, offset: Int64, error: (any Error)?) {
+        noteStorageFailure(error)
+        guard let table = finish(.deadLetter(offset: offset), partition: partition, epoch: epoch), error == nil else { return }
         guard let requestID, let build = table.builds[requestID], case .deadLettering(_, let reason, let queue) = build.activity else {
-            markProcessed(offset, table: table, effects: &effects)
+            markProcessed(offset, table: table)
             return
         }
         build.record.queue = queue
         let failure = BuildError(code: .invalidCommand, kind: .user, isRetryable: false, message: "invalid command: \(reason)")
-        transition(build, to: .failed, providerMetadata: [:], error: failure, completes: [offset], table: table, now: now, effects: &effects)
+        transition(build, to: .failed, providerMetadata: [:], error: failure, completes: [offset], table: table)
     }
 
     // MARK: Timers
 
     /// `due` is when the timer was due (for the poll-lag metric); `now` is the wall clock, in ms since the Unix epoch.
-    mutating func timerFired(_ timer: WorkerTimer, due: ContinuousClock.Instant, now: Int64, effects: inout Effects) {
+    func timerFired(_ timer: WorkerTimer, due: ContinuousClock.Instant) {
         switch timer {
         case .poll(let reference):
-            guard let (table, build) = current(reference, finishingCall: false) else { return }
+            guard let (table, build) = current(reference) else { return }
             build.pollScheduled = false
             guard build.isIdle, !build.pollInFlight, !table.revoking, !build.record.isSettled,
                   let buildID = build.record.buildID, let queue = queues[build.record.queue] else { return }
             if let triggeredAt = build.record.triggeredAt, Duration.milliseconds(now - triggeredAt) > settings.maxBuildDuration {
                 let error = BuildError(code: .maximumDurationExceeded, kind: .infra, isRetryable: false,
                                        message: "the build ran longer than worker.maxBuildDuration (\(settings.maxBuildDuration))")
-                giveUp(build, error: error, table: table, now: now, effects: &effects)
+                giveUp(build, error: error, table: table)
                 return
             }
             build.pollInFlight = true
-            effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .status(buildID), traceparent: build.record.traceparent, due: due)))
+            emit(.call(ProviderCall(build: reference, queue: queue, operation: .status(buildID), traceparent: build.record.traceparent, due: due)))
         case .retryTrigger(let reference):
-            guard let (table, build) = current(reference, finishingCall: false) else { return }
+            guard let (table, build) = current(reference) else { return }
             guard case .triggering(let trigger, _, _, _) = build.activity, let queue = queues[trigger.queue] else { return }
             if table.revoking { return }
-            table.busy += 1
-            effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .trigger(trigger), traceparent: build.record.traceparent)))
+            emit(.call(ProviderCall(build: reference, queue: queue, operation: .trigger(trigger), traceparent: build.record.traceparent)))
         case .retryCancel(let reference):
-            guard let (table, build) = current(reference, finishingCall: false) else { return }
+            guard let (table, build) = current(reference) else { return }
             guard case .cancelling = build.activity, let buildID = build.record.buildID, let queue = queues[build.record.queue], !table.revoking else { return }
-            table.busy += 1
-            effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .cancel(buildID), traceparent: build.record.traceparent)))
+            emit(.call(ProviderCall(build: reference, queue: queue, operation: .cancel(buildID), traceparent: build.record.traceparent)))
         case .forget(let reference):
             guard let table = partitions[reference.partition], table.epoch == reference.epoch, !table.revoking,
                   let build = table.builds[reference.requestID], build.isIdle, build.waiting.isEmpty,
                   let settledAt = build.record.isSettled ? build.record.settledAt : nil else { return }
             let remaining = Duration.milliseconds(settledAt - now) + settings.requestRetention
             guard remaining <= .zero else {
-                effects.append(.schedule(.forget(reference), after: remaining))
+                emit(.schedule(.forget(reference), after: remaining))
                 return
             }
             table.builds[reference.requestID] = nil
-            table.busy += 1
-            effects.append(.appendTombstone(StateLogRecord(partition: reference.partition, key: Array(reference.requestID.rawValue.utf8), value: nil), epoch: reference.epoch))
+            emit(.appendTombstone(reference))
         }
     }
 
@@ -392,12 +430,12 @@ struct WorkerEngineState {
     }
 
     /// Reports every idle unfinished local build `failed` (infra) and stops it; busy ones are left for a later call.
-    mutating func stopLocalBuilds(now: Int64, effects: inout Effects) {
+    func stopLocalBuilds() {
         let error = BuildError(code: .workerStopped, kind: .infra, isRetryable: true, message: "the worker shut down before this local build finished")
         for partition in partitions.keys {
             guard let table = partitions[partition] else { continue }
             for (_, build) in table.builds where build.isIdle && !build.record.isSettled && queues[build.record.queue]?.buildsAreLocal == true {
-                giveUp(build, error: error, table: table, now: now, effects: &effects)
+                giveUp(build, error: error, table: table)
             }
         }
     }
@@ -405,17 +443,17 @@ struct WorkerEngineState {
     // MARK: Partitions
 
     /// Starts owning `partition` with the builds its state records describe.
-    mutating func restore(partition: Int32, records: [BuildStateRecord], now: Int64, effects: inout Effects) {
+    func restore(partition: Int32, records: [BuildStateRecord]) {
         let epoch = nextEpoch
         nextEpoch += 1
         let table = PartitionTable(partition: partition, epoch: epoch)
+        partitions[partition] = table
         let newest = records.map(\.recordedAt).max() ?? now
         for record in records {
             let reference = BuildReference(partition: partition, epoch: epoch, requestID: record.requestID)
             let build = TrackedBuild(record: record)
             if let settledAt = record.settledAt, Duration.milliseconds(now - settledAt) >= settings.requestRetention {
-                table.busy += 1
-                effects.append(.appendTombstone(StateLogRecord(partition: partition, key: Array(record.requestID.rawValue.utf8), value: nil), epoch: epoch))
+                emit(.appendTombstone(reference))
                 continue
             }
             if !record.isSettled {
@@ -426,51 +464,56 @@ struct WorkerEngineState {
             let republish = !record.isSettled || Duration.milliseconds(newest - record.recordedAt) <= settings.republishWindow
             if let event = record.lastEvent, republish {
                 build.activity = .publishing
-                table.busy += 1
-                effects.append(.publishStatus(
+                emit(.publishStatus(
                     StatusRecord(key: Array(record.requestID.rawValue.utf8), value: event, traceparent: record.traceparent),
                     build: reference, transition: nil))
             } else if record.isSettled {
                 build.dropSettledPayload()
-                scheduleForget(reference, record, now: now, effects: &effects)
+                scheduleForget(reference, record)
             } else if queues[record.queue] == nil {
-                abandonUnconfigured(build, table: table, now: now, effects: &effects)
+                abandonUnconfigured(build, table: table)
             } else if build.cancelPending {
-                startCancel(reference, build, table: table, effects: &effects)
+                startCancel(reference, build, table: table)
             } else if let queue = queues[record.queue] {
-                schedulePoll(reference, build, after: queue.pollIntervals.interval(for: record.status), effects: &effects)
+                schedulePoll(reference, build, after: queue.pollIntervals.interval(for: record.status, using: &random))
             }
             table.builds[record.requestID] = build
         }
-        partitions[partition] = table
     }
 
     /// Stops starting work for `partition`; what is in flight finishes (see ``isBusy(partition:)``).
-    mutating func beginRevoke(partition: Int32, effects: inout Effects) {
+    func beginRevoke(partition: Int32) {
         guard let table = partitions[partition] else { return }
         table.revoking = true
         let heldHere = table.builds.values.filter(\.isHeld).count
         heldCount -= heldHere
-        updatePause(effects: &effects)
+        updatePause()
     }
 
-    func isBusy(partition: Int32) -> Bool { (partitions[partition]?.busy ?? 0) > 0 }
+    func isBusy(partition: Int32) -> Bool { partitions[partition].map { !$0.inFlight.isEmpty } ?? false }
 
     /// Forgets `partition` and its builds.
-    mutating func endRevoke(partition: Int32, effects: inout Effects) {
+    func endRevoke(partition: Int32) {
         guard let table = partitions.removeValue(forKey: partition) else { return }
         buildsInFlight -= table.builds.values.filter(\.holdsSlot).count
     }
 
     // MARK: Helpers
 
-    /// The table and build `reference` names, if that assignment is still current; `finishingCall` balances the
-    /// partition's busy count for a call or record that completed.
-    private func current(_ reference: BuildReference, finishingCall: Bool) -> (PartitionTable, TrackedBuild)? {
-        guard let table = partitions[reference.partition], table.epoch == reference.epoch else { return nil }
-        if finishingCall { table.busy -= 1 }
-        guard let build = table.builds[reference.requestID] else { return nil }
+    /// The table and build `reference` names, if that assignment is still current. `finishing` is the tracked work
+    /// whose completion brought the reference back: it ends first, whatever else is found.
+    private func current(_ reference: BuildReference, finishing work: InFlightWork? = nil) -> (PartitionTable, TrackedBuild)? {
+        let table = if let work {
+            finish(work, partition: reference.partition, epoch: reference.epoch)
+        } else {
+            partitions[reference.partition].flatMap { $0.epoch == reference.epoch ? $0 : nil }
+        }
+        guard let table, let build = table.builds[reference.requestID] else { return nil }
         return (table, build)
+    }
+
+    private func reference(of build: TrackedBuild, in table: PartitionTable) -> BuildReference {
+        BuildReference(partition: table.partition, epoch: table.epoch, requestID: build.record.requestID)
     }
 
     /// Maps a provider status to what is published: a vendor-side cancel nobody asked for is a failure.
@@ -490,25 +533,25 @@ struct WorkerEngineState {
     /// Reports `failed` (infra) a restored, unfinished build whose queue this worker's configuration no longer has:
     /// without its provider it can be neither followed nor cancelled, and it would otherwise hold a build slot
     /// for ever.
-    private mutating func abandonUnconfigured(_ build: TrackedBuild, table: PartitionTable, now: Int64, effects: inout Effects) {
+    private func abandonUnconfigured(_ build: TrackedBuild, table: PartitionTable) {
         let error = BuildError(
             code: .unknownQueue, kind: .infra, isRetryable: false,
             message: "queue \"\(build.record.queue)\" is no longer configured: the build's outcome cannot be followed")
-        transition(build, to: .failed, providerMetadata: [:], error: error, completes: [], table: table, now: now, effects: &effects)
+        transition(build, to: .failed, providerMetadata: [:], error: error, completes: [], table: table)
     }
 
     /// Reports the build `failed` with `error` and asks the provider to cancel it, without waiting for the answer.
-    private mutating func giveUp(_ build: TrackedBuild, error: BuildError, table: PartitionTable, now: Int64, effects: inout Effects) {
+    private func giveUp(_ build: TrackedBuild, error: BuildError, table: PartitionTable) {
         if let buildID = build.record.buildID, let queue = queues[build.record.queue] {
-            effects.append(.cancelQuietly(buildID, queue))
+            emit(.call(ProviderCall(build: reference(of: build, in: table), queue: queue, operation: .abandon(buildID), traceparent: build.record.traceparent)))
         }
-        transition(build, to: .failed, providerMetadata: [:], error: error, completes: [], table: table, now: now, effects: &effects)
+        transition(build, to: .failed, providerMetadata: [:], error: error, completes: [], table: table)
     }
 
     /// Makes the build's next event and records it; it is published once the record is acknowledged.
-    private mutating func transition(
+    private func transition(
         _ build: TrackedBuild, to status: BuildStatus, providerMetadata: BuildMetadata, error: BuildError?,
-        completes: [Int64], table: PartitionTable, now: Int64, effects: inout Effects
+        completes: [Int64], table: PartitionTable
     ) {
         let event = StatusEvent(
             requestID: build.record.requestID, queue: build.record.queue, buildID: build.record.buildID, status: status,
@@ -529,79 +572,102 @@ struct WorkerEngineState {
                 buildsInFlight -= 1
             }
         }
-        record(build, completes: completes, then: .publish, table: table, effects: &effects)
+        record(build, completes: completes, then: .publish, table: table)
     }
 
-    private mutating func record(_ build: TrackedBuild, completes: [Int64], then: TrackedBuild.AfterRecording, table: PartitionTable, effects: inout Effects) {
+    private func record(_ build: TrackedBuild, completes: [Int64], then: TrackedBuild.AfterRecording, table: PartitionTable) {
         let partition = table.partition
         build.activity = .recording(completes: completes, then: then)
-        table.busy += 1
-        effects.append(.appendState(
+        emit(.appendState(
             StateRecordDraft(partition: partition, record: build.record, event: build.unencodedEvent),
-            build: BuildReference(partition: partition, epoch: table.epoch, requestID: build.record.requestID)))
+            build: reference(of: build, in: table)))
     }
 
-    private mutating func startCancel(_ reference: BuildReference, _ build: TrackedBuild, table: PartitionTable, effects: inout Effects) {
+    private func startCancel(_ reference: BuildReference, _ build: TrackedBuild, table: PartitionTable) {
         guard let buildID = build.record.buildID, let queue = queues[build.record.queue], !build.record.isSettled else {
             build.activity = .idle
             return
         }
         build.activity = .cancelling(attempt: 1, firstFailure: nil)
-        table.busy += 1
-        effects.append(.call(ProviderCall(build: reference, queue: queue, operation: .cancel(buildID), traceparent: build.record.traceparent)))
+        emit(.call(ProviderCall(build: reference, queue: queue, operation: .cancel(buildID), traceparent: build.record.traceparent)))
     }
 
-    private func schedulePoll(_ reference: BuildReference, _ build: TrackedBuild, after delay: Duration, effects: inout Effects) {
+    private func schedulePoll(_ reference: BuildReference, _ build: TrackedBuild, after delay: Duration) {
         guard !build.pollScheduled else { return }
         build.pollScheduled = true
-        effects.append(.schedule(.poll(reference), after: delay))
+        emit(.schedule(.poll(reference), after: delay))
     }
 
-    private func scheduleForget(_ reference: BuildReference, _ record: BuildStateRecord, now: Int64, effects: inout Effects) {
+    private func scheduleForget(_ reference: BuildReference, _ record: BuildStateRecord) {
         guard let settledAt = record.settledAt else { return }
-        effects.append(.schedule(.forget(reference), after: Duration.milliseconds(settledAt - now) + settings.requestRetention))
+        emit(.schedule(.forget(reference), after: Duration.milliseconds(settledAt - now) + settings.requestRetention))
     }
 
     /// Applies the commands that waited for the build's previous activity, while it stays idle.
-    private mutating func continueWaiting(_ reference: BuildReference, _ build: TrackedBuild, table: PartitionTable, now: Int64, effects: inout Effects) {
+    private func continueWaiting(_ reference: BuildReference, _ build: TrackedBuild, table: PartitionTable) {
         while build.isIdle, !table.revoking, !build.waiting.isEmpty {
             switch build.waiting.removeFirst() {
             case .trigger(let trigger, let offset):
-                process(.trigger(trigger), offset: offset, build: build, table: table, now: now, effects: &effects)
+                process(.trigger(trigger), offset: offset, build: build, table: table)
             case .cancel(let offset):
-                process(.cancel(CancelCommand(requestID: reference.requestID)), offset: offset, build: build, table: table, now: now, effects: &effects)
+                process(.cancel(CancelCommand(requestID: reference.requestID)), offset: offset, build: build, table: table)
             }
         }
     }
 
-    private mutating func markProcessed(_ offset: Int64, table: PartitionTable, effects: inout Effects) {
+    private func markProcessed(_ offset: Int64, table: PartitionTable) {
         guard let next = table.offsets.processed(offset) else { return }
-        effects.append(.commandsProcessed(partition: table.partition, nextOffset: next))
+        emit(.commandsProcessed(partition: table.partition, nextOffset: next))
     }
 
     /// Starts held triggers while build slots are free. The engine calls it after every other method, once
     /// their tables are written back.
-    mutating func releaseSlots(effects: inout Effects) {
+    func releaseSlots() {
         while buildsInFlight < settings.maxInFlightBuilds, heldHead < held.count {
             let reference = held[heldHead]
             heldHead += 1
             guard let table = partitions[reference.partition], table.epoch == reference.epoch, !table.revoking,
                   let build = table.builds[reference.requestID], case .held(let trigger, let offset) = build.activity else { continue }
             heldCount -= 1
-            startTrigger(trigger, offset: offset, build: build, table: table, effects: &effects)
+            startTrigger(trigger, offset: offset, build: build, table: table)
         }
         if heldHead > 1024, heldHead * 2 > held.count {
             held.removeFirst(heldHead)
             heldHead = 0
         }
-        updatePause(effects: &effects)
+        updatePause()
     }
 
-    private mutating func updatePause(effects: inout Effects) {
+    private func updatePause() {
         let shouldPause = heldCount > settings.maxHeldTriggers
         guard shouldPause != paused else { return }
         paused = shouldPause
         let owned = partitions.filter { !$0.value.revoking }.map(\.key).sorted()
-        effects.append(shouldPause ? .pause(owned) : .resume(owned))
+        emit(shouldPause ? .pause(owned) : .resume(owned))
+    }
+
+    // MARK: Invariants
+
+    /// What breaks the invariants above, one line each; empty when they hold. Linear in the builds tracked.
+    func invariantViolations() -> [String] {
+        var problems: [String] = []
+        var slots = 0
+        var heldNow = 0
+        for table in partitions.values {
+            for build in table.builds.values {
+                if build.holdsSlot { slots += 1 }
+                if build.isHeld, !table.revoking { heldNow += 1 }
+                if build.holdsSlot, build.record.status.isTerminal {
+                    problems.append("\(build.record.requestID) is \(build.record.status) and still holds a build slot")
+                }
+            }
+            #if DEBUG
+            problems += table.inFlight.violations { table.builds[$0]?.activity }
+            #endif
+        }
+        if slots != buildsInFlight { problems.append("\(slots) builds hold slots, but buildsInFlight is \(buildsInFlight)") }
+        if heldNow != heldCount { problems.append("\(heldNow) triggers are held, but heldCount is \(heldCount)") }
+        if paused != (heldCount > settings.maxHeldTriggers) { problems.append("paused is \(paused) with \(heldCount) held triggers") }
+        return problems
     }
 }

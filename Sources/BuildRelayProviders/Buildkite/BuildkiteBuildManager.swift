@@ -32,9 +32,9 @@ public final class BuildkiteBuildManager: BuildManager {
         "no pipeline \(configuration.organization)/\(configuration.pipeline); check the queue's buildkite.organization and buildkite.pipeline"
     }
 
-    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
+    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
         try closed.checkOpen()
-        if let existing = try await build(for: requestID) { return (BuildID(String(existing.number)), existing.status) }
+        if let existing = try await build(for: requestID) { return TriggeredBuild(id: BuildID(String(existing.number)), status: existing.status) }
         let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)
         let body: [String: Any] = [
             "commit": inputs.revision, "branch": configuration.branch, "message": inputs.title,
@@ -46,17 +46,17 @@ public final class BuildkiteBuildManager: BuildManager {
             throw http.failure(response, for: request, notFound: pipelineNotFound)
         }
         let created = try http.decode(BuildkiteBuild.self, from: response, for: request)
-        return (BuildID(String(created.number)), created.status)
+        return TriggeredBuild(id: BuildID(String(created.number)), status: created.status)
     }
 
-    public func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+    public func status(_ build: BuildID) async throws -> BuildStatusReport {
         try closed.checkOpen()
         let request = VendorRequest(.GET, buildsPath + [try number(of: build)], query: [("exclude_jobs", "true")])
         let response = try await http.send(request)
         if response.status == 404 { throw BuildError.unknownBuild(build) }
         guard response.isSuccess else { throw http.failure(response, for: request) }
         let found = try http.decode(BuildkiteBuild.self, from: response, for: request)
-        return (found.status, found.metadata)
+        return BuildStatusReport(status: found.status, metadata: found.metadata)
     }
 
     public func cancel(_ build: BuildID) async throws {

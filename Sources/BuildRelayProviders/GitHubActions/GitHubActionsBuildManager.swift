@@ -49,11 +49,11 @@ public final class GitHubActionsBuildManager: BuildManager {
         "no workflow \(configuration.workflow) in \(configuration.repository); check the queue's githubActions.repository and githubActions.workflow"
     }
 
-    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
+    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
         try closed.checkOpen()
         let dispatchedAt = now()
         if let existing = try await findRun(for: requestID, createdAfter: dispatchedAt.addingTimeInterval(-86_400)) {
-            return (BuildID(Self.runPrefix + String(existing.id)), existing.buildStatus)
+            return TriggeredBuild(id: BuildID(Self.runPrefix + String(existing.id)), status: existing.buildStatus)
         }
         let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)
         let body: [String: Any] = [
@@ -65,17 +65,17 @@ public final class GitHubActionsBuildManager: BuildManager {
         guard response.isSuccess else {
             throw http.failure(response, for: request, notFound: workflowNotFound)
         }
-        return (BuildID("\(Self.dispatchPrefix)\(Int(dispatchedAt.timeIntervalSince1970))-\(requestID.rawValue)"), .accepted)
+        return TriggeredBuild(id: BuildID("\(Self.dispatchPrefix)\(Int(dispatchedAt.timeIntervalSince1970))-\(requestID.rawValue)"))
     }
 
-    public func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+    public func status(_ build: BuildID) async throws -> BuildStatusReport {
         try closed.checkOpen()
         switch try await resolve(build) {
         case .waitingForRun:
-            return (.accepted, ["github.run": "pending"])
+            return BuildStatusReport(status: .accepted, metadata: ["github.run": "pending"])
         case .run(let id):
             let run = try await workflowRun(id, build: build)
-            return (run.buildStatus, run.metadata)
+            return BuildStatusReport(status: run.buildStatus, metadata: run.metadata)
         }
     }
 

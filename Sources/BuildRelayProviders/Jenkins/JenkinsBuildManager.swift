@@ -38,9 +38,9 @@ public final class JenkinsBuildManager: BuildManager {
             requestTimeout: configuration.requestTimeout), logger: logger)
     }
 
-    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
+    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
         try closed.checkOpen()
-        if let item = try await earlierTrigger(of: requestID) { return (BuildID(Self.prefix + String(item)), .accepted) }
+        if let item = try await earlierTrigger(of: requestID) { return TriggeredBuild(id: BuildID(Self.prefix + String(item))) }
         let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)
         let parameters = inputs.variables.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         let request = VendorRequest(.POST, configuration.jobPath + ["buildWithParameters"], body: .form(parameters))
@@ -52,20 +52,20 @@ public final class JenkinsBuildManager: BuildManager {
             throw BuildError(code: .providerMalformedResponse, kind: .dependency, isRetryable: true,
                              message: "Jenkins answered \(request.summary) without a queue item in Location")
         }
-        return (BuildID(Self.prefix + String(item)), .accepted)
+        return TriggeredBuild(id: BuildID(Self.prefix + String(item)))
     }
 
-    public func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+    public func status(_ build: BuildID) async throws -> BuildStatusReport {
         try closed.checkOpen()
         let item = try queueItemID(of: build)
         switch try await locate(item, build: build) {
         case .queued(let why):
-            return (.accepted, why.map { ["jenkins.queue": $0] } ?? [:])
+            return BuildStatusReport(status: .accepted, metadata: why.map { ["jenkins.queue": $0] } ?? [:])
         case .cancelledInQueue:
-            return (.cancelled, ["jenkins.queue": "cancelled"])
+            return BuildStatusReport(status: .cancelled, metadata: ["jenkins.queue": "cancelled"])
         case .started(let number):
             let found = try await jenkinsBuild(number)
-            return (found.status, found.metadata)
+            return BuildStatusReport(status: found.status, metadata: found.metadata)
         }
     }
 

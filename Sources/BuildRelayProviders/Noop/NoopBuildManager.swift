@@ -7,15 +7,15 @@ public struct NoopBuildManager: BuildManager {
 
     public init() {}
 
-    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
+    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
         try closed.checkOpen()
-        return (BuildID(Self.prefix + requestID.rawValue), .succeeded)
+        return TriggeredBuild(id: BuildID(Self.prefix + requestID.rawValue), status: .succeeded)
     }
 
-    public func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+    public func status(_ build: BuildID) async throws -> BuildStatusReport {
         try closed.checkOpen()
         guard build.rawValue.hasPrefix(Self.prefix) else { throw BuildError.unknownBuild(build) }
-        return (.succeeded, [:])
+        return BuildStatusReport(status: .succeeded)
     }
 
     /// Every noop build is terminal, so cancelling is a no-op.

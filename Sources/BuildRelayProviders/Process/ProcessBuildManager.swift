@@ -53,7 +53,10 @@ public final class ProcessBuildManager: BuildManager {
         self.configuration = configuration
     }
 
-    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
+    /// Builds die with their worker.
+    public var capabilities: BuildManagerCapabilities { .localBuilds }
+
+    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
         try closed.checkOpen()
         let (existing, number) = state.withLock { state -> (BuildID?, Int) in
             // Finished builds are kept an hour for late status and cancel calls, then forgotten.
@@ -67,7 +70,7 @@ public final class ProcessBuildManager: BuildManager {
             state.sequence += 1
             return (nil, state.sequence)
         }
-        if let existing { return (existing, .accepted) }
+        if let existing { return TriggeredBuild(id: existing) }
         let directory = URL(fileURLWithPath: configuration.buildsDirectory)
             .appendingPathComponent("\(requestID.rawValue.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }.reduce(into: "") { $0.append($1) })-\(instance.prefix(8))-\(number)")
         let changesFile = directory.appendingPathComponent("changes.json")
@@ -106,10 +109,10 @@ public final class ProcessBuildManager: BuildManager {
         OutputCapture.start(pipe: child.output, file: log, limit: configuration.maximumLogBytes) { [self] in
             state.withLock { $0.builds[id]?.outputComplete = true }
         }
-        return (id, .accepted)
+        return TriggeredBuild(id: id)
     }
 
-    public func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+    public func status(_ build: BuildID) async throws -> BuildStatusReport {
         try closed.checkOpen()
         try checkOwned(build)
         let (current, stopNow) = try state.withLock { state -> (Build, Bool) in
@@ -137,19 +140,19 @@ public final class ProcessBuildManager: BuildManager {
         }
         if stopNow { terminate(current.pid) }
         var metadata: BuildMetadata = ["log": current.directory + "/output.log"]
-        guard current.polled else { return (.running, metadata) }
+        guard current.polled else { return BuildStatusReport(status: .running, metadata: metadata) }
         guard let exitStatus = current.exitStatus, let exitedAt = current.exitedAt,
-              current.outputComplete || ContinuousClock.now - exitedAt > Self.outputGracePeriod else { return (.running, metadata) }
+              current.outputComplete || ContinuousClock.now - exitedAt > Self.outputGracePeriod else { return BuildStatusReport(status: .running, metadata: metadata) }
         let exited = exitStatus & 0x7F == 0
         let code = (exitStatus >> 8) & 0xFF
         let signal = exitStatus & 0x7F
         metadata[exited ? "exitCode" : "signal"] = String(exited ? code : signal)
         if current.timedOut {
             metadata["reason"] = "timed out after \(configuration.timeout)"
-            return (.failed, metadata)
+            return BuildStatusReport(status: .failed, metadata: metadata)
         }
-        if current.cancelRequested { return (.cancelled, metadata) }
-        return (exited && code == 0 ? .succeeded : .failed, metadata)
+        if current.cancelRequested { return BuildStatusReport(status: .cancelled, metadata: metadata) }
+        return BuildStatusReport(status: exited && code == 0 ? .succeeded : .failed, metadata: metadata)
     }
 
     public func cancel(_ build: BuildID) async throws {

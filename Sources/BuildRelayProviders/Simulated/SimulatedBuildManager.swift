@@ -21,7 +21,7 @@ public final class SimulatedBuildManager: BuildManager {
         self.now = now
     }
 
-    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> (BuildID, BuildStatus) {
+    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
         try closed.checkOpen()
         let seed = Self.seed(requestID.rawValue)
         let minimum = configuration.minimumDuration.wholeMilliseconds
@@ -29,16 +29,16 @@ public final class SimulatedBuildManager: BuildManager {
         let duration = minimum + (span > 0 ? Int64(seed % UInt64(span + 1)) : 0)
         let fails = Double(seed >> 11 & 0xFFFF) / 65_536 < configuration.failureRate
         let id = BuildID("sim:\(now()):\(duration):\(fails ? "fail" : "ok"):\(requestID.rawValue)")
-        return (id, .accepted)
+        return TriggeredBuild(id: id)
     }
 
-    public func status(_ build: BuildID) async throws -> (BuildStatus, BuildMetadata) {
+    public func status(_ build: BuildID) async throws -> BuildStatusReport {
         try closed.checkOpen()
         let plan = try Plan(build)
-        if cancelled.withLock({ $0.contains(build) }) { return (.cancelled, [:]) }
+        if cancelled.withLock({ $0.contains(build) }) { return BuildStatusReport(status: .cancelled) }
         let elapsed = now() - plan.start
-        if elapsed >= plan.duration { return (plan.fails ? .failed : .succeeded, [:]) }
-        return (elapsed >= plan.duration / 5 ? .running : .accepted, [:])
+        if elapsed >= plan.duration { return BuildStatusReport(status: plan.fails ? .failed : .succeeded) }
+        return BuildStatusReport(status: elapsed >= plan.duration / 5 ? .running : .accepted)
     }
 
     /// Cancels a build that has not finished; a finished one stays as it ended.
