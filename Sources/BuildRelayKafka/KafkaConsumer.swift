@@ -1,6 +1,5 @@
 import CRdKafka
 import Logging
-import ServiceLifecycle
 
 /// A Kafka consumer over librdkafka: a group member (``subscribe(topics:)``) or a plain reader
 /// (``assign(_:)``).
@@ -13,7 +12,7 @@ import ServiceLifecycle
 /// offsets) or by ``commit()``. ``close()`` leaves the group cleanly (LeaveGroup, so partitions move at once),
 /// commits stored offsets, and ends ``events``. Close consumers: one released without `close` is closed by
 /// `rd_kafka_destroy` on whatever thread releases it last, which blocks that thread.
-public final class KafkaConsumer: Service, Sendable {
+public final class KafkaConsumer: Sendable {
     private let client: RdKafkaClient
     private let context: ConsumerContext
     private let closing = OnceOperation()
@@ -161,12 +160,6 @@ public final class KafkaConsumer: Service, Sendable {
             context.stopKeepAlive()
             context.wake()
         }
-    }
-
-    /// Runs until graceful shutdown, then closes the consumer.
-    public func run() async throws {
-        try? await gracefulShutdown()
-        await close()
     }
 }
 

@@ -26,6 +26,16 @@ final class KafkaWorkerTransport: WorkerTransport {
         self.logger = logger
     }
 
+    /// Runs the transport's own work (see ``OrderedEnqueuer/run()``) until ``finish()`` or cancellation.
+    func run() async {
+        await enqueuer.run()
+    }
+
+    /// Ends ``run()``; call it once nothing more is sent.
+    func finish() {
+        enqueuer.finish()
+    }
+
     func afterEachCompletionRound(_ handler: @escaping @Sendable () -> Void) {
         enqueuer.afterEachCompletionRound(handler)
     }

@@ -2,7 +2,7 @@ import BuildRelayKafka
 import Synchronization
 
 /// Hands records to a producer without ever waiting, in the order they are given: when librdkafka's queue is
-/// full, the record and every later one wait in a local list that one task drains as room appears.
+/// full, the record and every later one wait in a local list that ``run()`` drains as room appears.
 ///
 /// Completions run in rounds: after one or more of them, on the same thread, the handler registered with
 /// ``afterEachCompletionRound(_:)`` runs (delivery reports come in the producer's rounds; a completion this type
@@ -21,6 +21,8 @@ final class OrderedEnqueuer: Sendable {
 
     private let producer: KafkaProducer
     private let state = Mutex(State())
+    /// Asks ``run()`` to drain the waiting list.
+    private let drainRequests = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
 
     init(producer: KafkaProducer) {
         self.producer = producer
@@ -47,8 +49,19 @@ final class OrderedEnqueuer: Sendable {
                 defer { state.draining = true }
                 return !state.draining
             }
-            if startDrain { Task { await drain() } }
+            if startDrain { drainRequests.continuation.yield() }
         }
+    }
+
+    /// Drains the waiting list whenever the producer's queue was found full, until ``finish()`` or cancellation.
+    /// Records enqueued meanwhile wait for it, so it must run while records are enqueued.
+    func run() async {
+        for await _ in drainRequests.stream { await drain() }
+    }
+
+    /// Ends ``run()`` once its current drain is done.
+    func finish() {
+        drainRequests.continuation.finish()
     }
 
     private func drain() async {

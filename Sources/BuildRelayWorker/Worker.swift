@@ -17,6 +17,7 @@ public final class Worker: Service, Sendable {
     public let engine: WorkerEngine
     private let producer: KafkaProducer
     private let consumer: KafkaConsumer
+    private let transport: KafkaWorkerTransport
     private let logger: Logger
     private let ready = Atomic<Bool>(false)
     private let running = Atomic<Bool>(false)
@@ -75,6 +76,7 @@ public final class Worker: Service, Sendable {
             stateReader: StateLogReader(topic: configuration.topics.state, client: configuration.kafka, logger: logger), logger: logger)
         self.producer = producer
         self.consumer = consumer
+        self.transport = transport
         self.engine = WorkerEngine(settings: configuration.settings, queues: configuration.queues, transport: transport, logger: logger, clock: clock)
     }
 
@@ -101,6 +103,7 @@ public final class Worker: Service, Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.engine.run() }
+                group.addTask { await self.transport.run() }
                 group.addTask {
                     try await self.consumeUntilShutdown(partitionCount: partitionCount)
                     guard !Task.isCancelled else { return }
@@ -108,6 +111,7 @@ public final class Worker: Service, Sendable {
                     await self.engine.revoke(self.engine.ownedPartitions, lost: false)
                     await self.consumer.close()
                     self.engine.stop()
+                    self.transport.finish()
                 }
                 try await group.waitForAll()
             }

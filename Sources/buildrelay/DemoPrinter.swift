@@ -23,25 +23,29 @@ final class DemoPrinter: Service, Sendable {
 
     var terminalRequests: Set<String> { terminal.withLock { $0 } }
 
+    /// Prints until a graceful shutdown, plus a second for the worker's last events (closing the consumer ends them).
     func run() async throws {
-        let formatter = StatusEventFormatter()
-        await withGracefulShutdownHandler {
-            var events = self.consumer.events.makeAsyncIterator()
-            while let event = await events.next() {
-                guard case .message(let message) = event else { continue }
-                print(formatter.format(message))
-                fflush(nil)
-                if let value = message.value, case .object(let event)? = try? JSONParser.parse(value), case .object(let data)? = event["data"],
-                   case .string(let status)? = data["status"], case .string(let requestID)? = data["requestId"],
-                   BuildStatus(rawValue: status)?.isTerminal == true {
-                    self.terminal.withLock { _ = $0.insert(requestID) }
-                }
-            }
-        } onGracefulShutdown: {
-            // Let the worker's last events arrive, then stop.
-            Task { [consumer = self.consumer] in
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.printEvents() }
+            group.addTask {
+                try? await gracefulShutdown()
                 try? await Task.sleep(for: .seconds(1))
-                await consumer.close()
+                await self.consumer.close()
+            }
+        }
+    }
+
+    private func printEvents() async {
+        let formatter = StatusEventFormatter()
+        var events = consumer.events.makeAsyncIterator()
+        while let event = await events.next() {
+            guard case .message(let message) = event else { continue }
+            print(formatter.format(message))
+            fflush(nil)
+            if let value = message.value, case .object(let event)? = try? JSONParser.parse(value), case .object(let data)? = event["data"],
+               case .string(let status)? = data["status"], case .string(let requestID)? = data["requestId"],
+               BuildStatus(rawValue: status)?.isTerminal == true {
+                terminal.withLock { _ = $0.insert(requestID) }
             }
         }
     }

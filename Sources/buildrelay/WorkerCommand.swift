@@ -19,26 +19,14 @@ struct WorkerCommand: AsyncParsableCommand {
         let configuration = try await options.load()
         let logger = CommandLogging.bootstrap(label: "buildrelay.worker", configuration: configuration)
         logger.info("starting", metadata: ["allocator": "\(MemoryAllocator.description)", "librdkafka": "\(Librdkafka.version)"])
-        let registry = PrometheusMetrics.bootstrap()
-        let worker: Worker
+        let services: WorkerServices
         do {
-            worker = try Worker(configuration: WorkerAssembly.workerConfiguration(configuration, logger: logger), logger: logger)
+            services = try WorkerServices(configuration: configuration, logger: logger)
         } catch {
             throw UsageError(message: "cannot start the worker: \(error)")
         }
-        // The endpoint first: services stop in reverse order, so it answers until the worker is gone.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if configuration.httpPort != 0 {
-            services.append(.init(service: OperationsEndpoint(port: configuration.httpPort, worker: worker, registry: registry, required: true, logger: logger)))
-        }
-        services.append(.init(service: worker))
-        services.append(.init(service: HeapTrimmer()))
-        let group = ServiceGroup(configuration: .init(
-            services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
         do {
-            try await group.run()
+            try await services.serviceGroup(gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
         } catch let error as WorkerStartupError {
             throw UsageError(message: error.message)
         }

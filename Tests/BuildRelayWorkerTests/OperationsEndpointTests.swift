@@ -19,15 +19,14 @@ struct OperationsEndpointTests {
 
     @Test("/readyz is 503 until the worker joined and restored, then 200; /healthz 200; /metrics has the families, counting what happened")
     func endpointFollowsTheWorker() async throws {
-        let registry = PrometheusMetrics.bootstrap()
         let harness = try WorkerHarness()
         let reader = try harness.startReader()
-        let worker = try Worker(configuration: harness.configuration(), logger: testLogger("worker"))
         let port = Mutex<Int?>(nil)
-        let endpoint = OperationsEndpoint(
-            host: "127.0.0.1", port: 0, worker: worker, registry: registry, required: true, logger: testLogger("http"),
+        let services = try WorkerServices(
+            worker: harness.configuration(), httpHost: "127.0.0.1", httpPort: 0, logger: testLogger("worker"),
             onListening: { bound in port.withLock { $0 = bound } })
-        let running = RunningWorker(worker: worker, alongside: [endpoint])
+        let worker = services.worker
+        let running = RunningWorker(services)
         try await waitUntil("the endpoint listens", seconds: 60) { port.withLock { $0 } != nil }
         let bound = try #require(port.withLock { $0 })
         if !worker.isReady {

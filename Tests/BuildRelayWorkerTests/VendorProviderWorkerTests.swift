@@ -143,7 +143,7 @@ struct VendorProviderWorkerTests {
                     ]
                     let harness = try WorkerHarness()
                     let reader = try harness.startReader()
-                    let worker = try RunningWorker(worker: Worker(configuration: harness.configuration(queues: queues), logger: logger))
+                    let worker = try RunningWorker(WorkerServices(worker: harness.configuration(queues: queues), httpPort: nil, logger: logger))
                     try await worker.waitUntilReady()
                     for queue in ["bk", "jk", "gh"] { try await harness.trigger("leak-\(queue)", queue: queue) }
                     for queue in ["bk", "jk", "gh"] { #expect(try await reader.waitForTerminal("leak-\(queue)").last?.status == "succeeded") }

@@ -1,3 +1,4 @@
+import BuildRelayApp
 import BuildRelayCore
 import BuildRelayKafka
 import BuildRelayProviders
@@ -66,7 +67,7 @@ final class WorkerHarness: Sendable {
 
     /// Starts a worker in a service group; stop it with ``RunningWorker/stop()``.
     func startWorker(_ configuration: WorkerConfiguration? = nil, clock: WorkerClock = .system) throws -> RunningWorker {
-        try RunningWorker(worker: Worker(configuration: configuration ?? self.configuration(), logger: testLogger("worker"), clock: clock))
+        try RunningWorker(WorkerServices(worker: configuration ?? self.configuration(), httpPort: nil, logger: testLogger("worker"), clock: clock))
     }
 
     // MARK: Commands
@@ -175,16 +176,15 @@ final class WorkerHarness: Sendable {
     }
 }
 
-/// A worker running in its own service group.
+/// A worker process's services (``WorkerServices``) running in their service group.
 final class RunningWorker: Sendable {
     let worker: Worker
     private let group: ServiceGroup
     private let task: Task<Result<Void, any Error>, Never>
 
-    /// `alongside` run in the same group, started before the worker (and so stopped after it).
-    init(worker: Worker, alongside: [any Service] = []) {
-        self.worker = worker
-        let group = ServiceGroup(configuration: .init(services: alongside + [worker], logger: testLogger("service-group")))
+    init(_ services: WorkerServices) {
+        self.worker = services.worker
+        let group = services.serviceGroup(logger: testLogger("service-group"))
         self.group = group
         task = Task {
             do { try await group.run(); return .success(()) } catch { return .failure(error) }

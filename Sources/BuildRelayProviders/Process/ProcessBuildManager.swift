@@ -12,7 +12,8 @@ import Glibc
 /// (`BUILDRELAY_REQUEST_ID`, `BUILDRELAY_QUEUE`, `BUILDRELAY_CHANGES_FILE`, `BUILDRELAY_METADATA_FILE`) plus the
 /// worker's `PATH`, `HOME`, `USER`, `LANG`, `TZ` and `TMPDIR`, and none of its other variables (they may hold
 /// secrets). `accepted` until first polled, `running` while it runs, then `succeeded` (exit 0), `cancelled` (after a
-/// cancel) or `failed`. Cancel and timeout send SIGTERM to the group, then SIGKILL after `cancelGracePeriod`.
+/// cancel) or `failed`. Cancel and timeout send SIGTERM to the group; the first status call (of any build) after
+/// `cancelGracePeriod` sends SIGKILL if the process is still there, and ``close()`` kills what is left.
 /// Output goes to a bounded log whose path is in the metadata (`log`).
 ///
 /// Builds are local to the worker: they die with it (parent-death signal), and another worker polling one learns
@@ -32,6 +33,8 @@ public final class ProcessBuildManager: BuildManager {
         var polled = false
         var cancelRequested = false
         var timedOut = false
+        /// SIGTERM was sent: the first status call after this sends SIGKILL if the process is still there.
+        var killAt: ContinuousClock.Instant?
         /// Set once the process was reaped: its wait status, and when.
         var exitStatus: Int32?
         var exitedAt: ContinuousClock.Instant?
@@ -133,12 +136,14 @@ public final class ProcessBuildManager: BuildManager {
             var stopNow = false
             if current.exitStatus == nil, !current.timedOut, !current.cancelRequested, ContinuousClock.now >= current.deadline {
                 current.timedOut = true
+                current.killAt = .now + configuration.cancelGracePeriod
                 stopNow = true
             }
             state.builds[build] = current
+            Self.killOverdue(&state)
             return (current, stopNow)
         }
-        if stopNow { terminate(current.pid) }
+        if stopNow { kill(-current.pid, SIGTERM) }
         var metadata: BuildMetadata = ["log": current.directory + "/output.log"]
         guard current.polled else { return BuildStatusReport(status: .running, metadata: metadata) }
         guard let exitStatus = current.exitStatus, let exitedAt = current.exitedAt,
@@ -163,10 +168,11 @@ public final class ProcessBuildManager: BuildManager {
             guard var current = state.builds[build] else { throw BuildError.unknownBuild(build) }
             guard current.exitStatus == nil, !current.cancelRequested else { return nil }
             current.cancelRequested = true
+            current.killAt = .now + configuration.cancelGracePeriod
             state.builds[build] = current
             return current.pid
         }
-        if let pid { terminate(pid) }
+        if let pid { kill(-pid, SIGTERM) }
     }
 
     /// Stops every build still running (SIGKILL) and the spawner. Idempotent.
@@ -187,15 +193,14 @@ public final class ProcessBuildManager: BuildManager {
         spawner.stop()
     }
 
-    /// SIGTERM to the build's process group now, SIGKILL after the grace period if it is still there.
-    private func terminate(_ pid: pid_t) {
-        kill(-pid, SIGTERM)
-        let grace = configuration.cancelGracePeriod
-        Task { [self] in
-            try? await Task.sleep(for: grace)
-            let reaped = state.withLock { state in state.builds.values.first { $0.pid == pid }?.exitStatus != nil }
-            // Not reaped yet, so the pid cannot have been reused.
-            if !reaped { kill(-pid, SIGKILL) }
+    /// Sends SIGKILL to every build whose grace period after SIGTERM ended. Run by each status call, for every
+    /// build: the worker polls a cancelled build, but not one it gave up on. Reaping happens only under the same
+    /// lock, so an unreaped build's pid is still its own.
+    private static func killOverdue(_ state: inout State) {
+        let now = ContinuousClock.now
+        for (id, build) in state.builds where build.exitStatus == nil && build.killAt.map({ now >= $0 }) == true {
+            kill(-build.pid, SIGKILL)
+            state.builds[id]?.killAt = nil
         }
     }
 

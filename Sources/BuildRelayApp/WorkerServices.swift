@@ -1,0 +1,47 @@
+import BuildRelayCore
+import BuildRelayWorker
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The one wiring of a worker process: its services, in start order (a service group stops them in reverse, so
+/// the endpoint answers until the worker is gone): the operations endpoint (when wanted), the worker, the heap
+/// trimmer. `buildrelay worker` runs it, and so do the tests.
+public struct WorkerServices: Sendable {
+    public let worker: Worker
+    public let endpoint: OperationsEndpoint?
+    private let trimmer = HeapTrimmer()
+
+    /// Bootstraps the metrics (once per process) before the worker creates its own.
+    ///
+    /// - Parameters:
+    ///   - httpPort: the operations endpoint's port (0 picks a free one, reported to `onListening`); `nil` for none.
+    ///   - clock: the engine's clocks (``WorkerClock``): the system's unless a test supplies one.
+    public init(
+        worker configuration: WorkerConfiguration, httpHost: String = "0.0.0.0", httpPort: Int?, logger: Logger,
+        clock: WorkerClock = .system, onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) throws {
+        let registry = PrometheusMetrics.bootstrap()
+        let worker = try Worker(configuration: configuration, logger: logger, clock: clock)
+        self.worker = worker
+        self.endpoint = httpPort.map {
+            OperationsEndpoint(host: httpHost, port: $0, worker: worker, registry: registry, required: true, logger: logger, onListening: onListening)
+        }
+    }
+
+    /// From a configuration file's settings: the endpoint on `http.port` unless it is 0.
+    public init(configuration: BuildRelayConfiguration, logger: Logger) throws {
+        try self.init(
+            worker: WorkerAssembly.workerConfiguration(configuration, logger: logger),
+            httpPort: configuration.httpPort == 0 ? nil : configuration.httpPort, logger: logger)
+    }
+
+    public var services: [any Service] {
+        (endpoint.map { [$0] } ?? []) + [worker, trimmer]
+    }
+
+    /// A service group of ``services`` that shuts down gracefully on `signals`.
+    public func serviceGroup(gracefulShutdownSignals signals: [UnixSignal] = [], logger: Logger) -> ServiceGroup {
+        ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
+    }
+}
