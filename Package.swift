@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "BuildRelayCore", targets: ["BuildRelayCore"]),
         .library(name: "BuildRelayProviders", targets: ["BuildRelayProviders"]),
         .library(name: "BuildRelayWorker", targets: ["BuildRelayWorker"]),
+        .library(name: "BuildManagerConformance", targets: ["BuildManagerConformance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -76,6 +77,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
+        ),
+        // The BuildManager guarantees as checks any provider package runs against its own manager.
+        .target(
+            name: "BuildManagerConformance",
+            dependencies: ["BuildRelayCore"]
         ),
         // The worker over Kafka: the engine's transport, restores from the state topic, the group member service.
         .target(
@@ -180,6 +186,7 @@ let package = Package(
         .testTarget(
             name: "BuildRelayProvidersTests",
             dependencies: [
+                "BuildManagerConformance",
                 "BuildRelayCore",
                 "BuildRelayProviders",
                 "BuildRelayTestSupport",

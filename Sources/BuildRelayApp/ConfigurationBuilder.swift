@@ -98,49 +98,22 @@ struct ConfigurationBuilder {
 
     private func readQueue(_ name: String) throws -> QueueSettings {
         let prefix = "queues.\(name)"
-        guard let provider = values.text("\(prefix).provider") else { throw ConfigurationError(key: "\(prefix).provider", "missing: every queue names its provider") }
-        let providerBlocks: Set<String> = ["simulated", "process", "buildkite", "jenkins", "githubActions"]
-        let blocks = Set(keys.filter { $0.count >= 4 && $0[0] == "queues" && $0[1] == name }.map { $0[2] }).intersection(providerBlocks)
-        let blockName = provider == "github-actions" ? "githubActions" : provider
-        for block in blocks.sorted() where block != blockName {
-            throw ConfigurationError(key: "\(prefix).\(block)", "this queue's provider is \(provider), not \(block)")
+        guard let providerName = values.text("\(prefix).provider") else {
+            throw ConfigurationError(key: "\(prefix).provider", "missing: every queue names its provider")
+        }
+        guard let provider = ProviderRegistry.provider(named: providerName) else {
+            throw ConfigurationError(key: "\(prefix).provider", "unknown provider \"\(providerName)\" (known: \(ProviderRegistry.names.joined(separator: ", ")))")
+        }
+        let blocks = Set(keys.filter { $0.count >= 4 && $0[0] == "queues" && $0[1] == name }.map { $0[2] }).intersection(ProviderRegistry.blocks)
+        for block in blocks.sorted() where block != provider.block {
+            throw ConfigurationError(key: "\(prefix).\(block)", "this queue's provider is \(providerName), not \(block)")
         }
         let requestsPerMinute = try values.int("\(prefix).maxRequestsPerMinute", minimum: 1)
         let requestTimeout = try positive("\(prefix).requestTimeout")
-        let limits = VendorLimits(requestsPerMinute: requestsPerMinute, requestTimeout: requestTimeout ?? VendorDefaults.requestTimeout)
-        let settings: ProviderSettings
-        switch provider {
-        case "noop":
-            settings = .noop
-        case "simulated":
-            var simulated = SimulatedBuildConfiguration()
-            let minimum = try values.duration("\(prefix).simulated.minDuration") ?? simulated.minimumDuration
-            let maximum = try values.duration("\(prefix).simulated.maxDuration") ?? max(minimum, simulated.maximumDuration)
-            guard maximum >= minimum else { throw ConfigurationError(key: "\(prefix).simulated.maxDuration", "must not be shorter than minDuration") }
-            let failureRate = try values.double("\(prefix).simulated.failureRate", in: 0...1) ?? simulated.failureRate
-            simulated = SimulatedBuildConfiguration(minimumDuration: minimum, maximumDuration: maximum, failureRate: failureRate)
-            settings = .simulated(simulated)
-        case "process":
-            guard let command = values.list("\(prefix).process.command"), !command.isEmpty, !command[0].isEmpty else {
-                throw ConfigurationError(key: "\(prefix).process.command", "missing: the program and its arguments, as a list")
-            }
-            var process = ProcessBuildConfiguration(command: command)
-            process.workingDirectory = values.text("\(prefix).process.workingDirectory")
-            process.timeout = try positive("\(prefix).process.timeout") ?? process.timeout
-            process.cancelGracePeriod = try values.duration("\(prefix).process.cancelGracePeriod") ?? process.cancelGracePeriod
-            process.buildsDirectory = values.text("\(prefix).process.buildsDirectory") ?? process.buildsDirectory
-            process.maximumLogBytes = try values.size("\(prefix).process.maxLogBytes") ?? process.maximumLogBytes
-            settings = .process(process)
-        case "buildkite":
-            settings = try readBuildkite(prefix: prefix, limits: limits)
-        case "jenkins":
-            settings = try readJenkins(prefix: prefix, limits: limits)
-        case "github-actions":
-            settings = try readGitHubActions(prefix: prefix, limits: limits)
-        default:
-            throw ConfigurationError(key: "\(prefix).provider", "unknown provider \"\(provider)\" (known: \(ProviderSettings.contractNames.sorted().joined(separator: ", ")))")
-        }
-        var queue = QueueSettings(name: name, provider: settings)
+        let reader = QueueBlockReader(
+            values: values, environment: environment, prefix: "\(prefix).\(provider.block ?? provider.name)",
+            requestsPerMinute: requestsPerMinute, requestTimeout: requestTimeout ?? VendorDefaults.requestTimeout)
+        var queue = QueueSettings(name: name, provider: ProviderSettings(try provider.init(reading: reader)))
         queue.pollIntervalAccepted = try positive("\(prefix).pollInterval.accepted")
         queue.pollIntervalRunning = try positive("\(prefix).pollInterval.running")
         queue.maxRequestsPerMinute = requestsPerMinute

@@ -10,15 +10,9 @@ enum ConfigurationSchema {
         "logging.level", "logging.format", "http.port",
     ]
 
-    /// Keys under `queues.<name>.`.
-    static let queueKeys: Set<String> = [
-        "provider", "pollInterval.accepted", "pollInterval.running", "maxRequestsPerMinute", "requestTimeout",
-        "simulated.minDuration", "simulated.maxDuration", "simulated.failureRate",
-        "process.command", "process.workingDirectory", "process.timeout", "process.cancelGracePeriod", "process.buildsDirectory", "process.maxLogBytes",
-        "buildkite.apiURL", "buildkite.organization", "buildkite.pipeline", "buildkite.branch", "buildkite.tokenEnv", "buildkite.tokenFile",
-        "jenkins.url", "jenkins.job", "jenkins.userEnv", "jenkins.tokenEnv", "jenkins.userFile", "jenkins.tokenFile",
-        "githubActions.apiURL", "githubActions.repository", "githubActions.workflow", "githubActions.ref", "githubActions.tokenEnv", "githubActions.tokenFile",
-    ]
+    /// Keys under `queues.<name>.`: the queue's own, and its provider's block (``ProviderRegistration/blockKeys``).
+    static let queueKeys = Set(["provider", "pollInterval.accepted", "pollInterval.running", "maxRequestsPerMinute", "requestTimeout"])
+        .union(ProviderRegistry.blockKeys)
 
     /// librdkafka property names contain dots: everything after `kafka.properties.` is one component.
     static func normalize(_ path: [String]) -> [String] {

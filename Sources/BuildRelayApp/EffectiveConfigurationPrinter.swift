@@ -15,34 +15,8 @@ public enum EffectiveConfigurationPrinter {
             if !polling.isEmpty { entry["pollInterval"] = polling }
             if let budget = queue.maxRequestsPerMinute { entry["maxRequestsPerMinute"] = budget }
             if let timeout = queue.requestTimeout { entry["requestTimeout"] = text(timeout) }
-            switch queue.provider {
-            case .noop:
-                break
-            case .simulated(let simulated):
-                entry["simulated"] = ["minDuration": text(simulated.minimumDuration), "maxDuration": text(simulated.maximumDuration), "failureRate": "\(simulated.failureRate)"]
-            case .process(let process):
-                var block: [String: Any] = [
-                    "command": process.command, "timeout": text(process.timeout), "cancelGracePeriod": text(process.cancelGracePeriod),
-                    "buildsDirectory": process.buildsDirectory, "maxLogBytes": process.maximumLogBytes,
-                ]
-                if let directory = process.workingDirectory { block["workingDirectory"] = directory }
-                entry["process"] = block
-            case .buildkite(let buildkite, let token):
-                var block: [String: Any] = [
-                    "apiURL": buildkite.apiURL, "organization": buildkite.organization, "pipeline": buildkite.pipeline, "branch": buildkite.branch,
-                ]
-                block.merge(secretEntry("token", token)) { $1 }
-                entry["buildkite"] = block
-            case .jenkins(let jenkins, let user, let token):
-                var block: [String: Any] = ["url": jenkins.url, "job": jenkins.job]
-                block.merge(secretEntry("user", user)) { $1 }
-                block.merge(secretEntry("token", token)) { $1 }
-                entry["jenkins"] = block
-            case .githubActions(let github, let token):
-                var block: [String: Any] = ["apiURL": github.apiURL, "repository": github.repository, "workflow": github.workflow, "ref": github.ref]
-                block.merge(secretEntry("token", token)) { $1 }
-                entry["githubActions"] = block
-            }
+            let provider = queue.provider.registration
+            if let block = type(of: provider).block { entry[block] = provider.printedBlock }
             queues[queue.name] = entry
         }
         let document: [String: Any] = [
@@ -73,14 +47,6 @@ public enum EffectiveConfigurationPrinter {
             "queues": queues,
         ]
         return (try? Yams.dump(object: document, sortKeys: true)) ?? "\(document)"
-    }
-
-    /// `<name>Env: VARIABLE` or `<name>File: PATH`: where a secret comes from, never its value.
-    private static func secretEntry(_ name: String, _ source: SecretSource) -> [String: Any] {
-        switch source {
-        case .environment(let variable): ["\(name)Env": variable]
-        case .file(let path): ["\(name)File": path]
-        }
     }
 
     /// A duration in the largest unit that writes it exactly (`90s`, `30m`, `7d`).

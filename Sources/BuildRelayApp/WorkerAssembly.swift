@@ -4,8 +4,7 @@ import BuildRelayProviders
 import BuildRelayWorker
 import Logging
 
-/// Builds the worker's parts from a configuration: the one place that knows which provider type serves which
-/// `queues.<name>.provider`.
+/// Builds the worker's parts from a configuration (each queue's manager comes from its ``ProviderRegistration``).
 public enum WorkerAssembly {
     public static func workerConfiguration(_ configuration: BuildRelayConfiguration, logger: Logger) -> WorkerConfiguration {
         let kafka = KafkaClientConfiguration(
@@ -21,23 +20,8 @@ public enum WorkerAssembly {
         var polling = defaults
         polling.accepted = settings.pollIntervalAccepted ?? polling.accepted
         polling.running = settings.pollIntervalRunning ?? polling.running
-        switch settings.provider {
-        case .noop:
-            return BuildQueue(name: settings.name, provider: "noop", manager: NoopBuildManager(), pollIntervals: polling)
-        case .simulated(let simulated):
-            return BuildQueue(name: settings.name, provider: "simulated", manager: SimulatedBuildManager(configuration: simulated), pollIntervals: polling)
-        case .process(let process):
-            return BuildQueue(name: settings.name, provider: "process", manager: ProcessBuildManager(configuration: process), pollIntervals: polling)
-        case .buildkite(let buildkite, _):
-            let manager = BuildkiteBuildManager(configuration: buildkite, logger: providerLogger(logger, settings))
-            return BuildQueue(name: settings.name, provider: settings.provider.name, manager: manager, pollIntervals: polling)
-        case .jenkins(let jenkins, _, _):
-            let manager = JenkinsBuildManager(configuration: jenkins, logger: providerLogger(logger, settings))
-            return BuildQueue(name: settings.name, provider: settings.provider.name, manager: manager, pollIntervals: polling)
-        case .githubActions(let github, _):
-            let manager = GitHubActionsBuildManager(configuration: github, logger: providerLogger(logger, settings))
-            return BuildQueue(name: settings.name, provider: settings.provider.name, manager: manager, pollIntervals: polling)
-        }
+        let manager = settings.provider.registration.makeManager(logger: providerLogger(logger, settings))
+        return BuildQueue(name: settings.name, provider: settings.provider.name, manager: manager, pollIntervals: polling)
     }
 
     /// Every line a provider logs names its queue and provider.

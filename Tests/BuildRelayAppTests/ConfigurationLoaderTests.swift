@@ -89,9 +89,11 @@ import Testing
         #expect(configuration.worker.requestRetention == .seconds(7 * 86_400))
         #expect(configuration.worker.retry.initialBackoff == .milliseconds(500))
         #expect(configuration.queues.map(\.name) == ["fast", "local", "sim"])
-        #expect(configuration.queues[1].provider == .process(ProcessBuildConfiguration(command: ["./ci.sh"], workingDirectory: ".", timeout: .seconds(1800), cancelGracePeriod: .seconds(10))))
+        #expect(configuration.queues[1].provider == ProviderSettings(ProcessProvider(configuration: ProcessBuildConfiguration(
+            command: ["./ci.sh"], workingDirectory: ".", timeout: .seconds(1800), cancelGracePeriod: .seconds(10)))))
         #expect(configuration.queues[2].pollIntervalRunning == .seconds(15))
-        #expect(configuration.queues[2].provider == .simulated(SimulatedBuildConfiguration(minimumDuration: .seconds(1), maximumDuration: .seconds(5), failureRate: 0.1)))
+        #expect(configuration.queues[2].provider == ProviderSettings(SimulatedProvider(configuration: SimulatedBuildConfiguration(
+            minimumDuration: .seconds(1), maximumDuration: .seconds(5), failureRate: 0.1))))
     }
 
     @Test func flagsBeatTheEnvironmentWhichBeatsTheFile() async throws {
@@ -162,10 +164,8 @@ import Testing
         let configuration = try await load(
             "queues: {main: {provider: buildkite, maxRequestsPerMinute: 150, requestTimeout: 5s, buildkite: {organization: acme, pipeline: api-ci, tokenEnv: BUILDKITE_TOKEN}}}",
             environment: ["BUILDKITE_TOKEN": "bk-secret-value-1"])
-        guard case .buildkite(let buildkite, let source)? = configuration.queues.first?.provider else {
-            Issue.record("not a Buildkite queue: \(configuration.queues)")
-            return
-        }
+        let provider = try #require(configuration.queues.first?.provider.registration as? BuildkiteProvider)
+        let (buildkite, source) = (provider.configuration, provider.token)
         #expect(buildkite.token.value == "bk-secret-value-1")
         #expect(buildkite.apiURL == "https://api.buildkite.com/v2")
         #expect(buildkite.branch == "main")
@@ -184,10 +184,8 @@ import Testing
         let configuration = try await load(
             "queues: {nightly: {provider: jenkins, jenkins: {url: 'https://jenkins.example.com', job: api/nightly, userEnv: JENKINS_USER, tokenEnv: JENKINS_TOKEN}}}",
             environment: ["JENKINS_USER": "relay-bot", "JENKINS_TOKEN": "jenkins-secret-9"])
-        guard case .jenkins(let jenkins, let user, let token)? = configuration.queues.first?.provider else {
-            Issue.record("not a Jenkins queue: \(configuration.queues)")
-            return
-        }
+        let provider = try #require(configuration.queues.first?.provider.registration as? JenkinsProvider)
+        let (jenkins, user, token) = (provider.configuration, provider.user, provider.token)
         #expect(jenkins.user.value == "relay-bot")
         #expect(jenkins.requestTimeout == .seconds(30))
         #expect(jenkins.token.value == "jenkins-secret-9")

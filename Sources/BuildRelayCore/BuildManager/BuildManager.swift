@@ -22,8 +22,14 @@
 ///   statuses map through ``BuildErrorClassifier/classification(ofHTTPStatus:)``. Any other error is taken as a
 ///   defect: non-retryable infra, and the build fails.
 /// - **`close()`** releases resources and is idempotent; every other call after it throws.
+/// - **Capabilities** it has are declared in ``capabilities`` (``BuildManagerCapabilities``), not set by whoever
+///   configures it.
+///
+/// The `BuildManagerConformance` library checks these guarantees against any implementation; a provider package
+/// runs it from its own tests.
 public protocol BuildManager: Sendable {
-    /// Starts a build of `changes` (in order) on `queue`.
+    /// Starts a build of `changes` (in order) on `queue`; a repeated call with the same `requestID` should find the
+    /// build the first one started rather than start another.
     func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild
 
     /// The build's current status and what the provider reports about it.
