@@ -4,13 +4,13 @@ import BuildRelayCore
 import BuildRelayKafka
 import Foundation
 
-/// `buildrelay send trigger|cancel`: produce one command, keyed by its request id with the Java-compatible
+/// `buildrelay send trigger|cancel|refresh`: produce one command, keyed by its request id with the Java-compatible
 /// partitioner, and wait for the broker's acknowledgement.
 struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
         abstract: "Produce a command to the commands topic.",
-        subcommands: [SendTriggerCommand.self, SendCancelCommand.self]
+        subcommands: [SendTriggerCommand.self, SendCancelCommand.self, SendRefreshCommand.self]
     )
 }
 
@@ -85,6 +85,34 @@ struct SendTriggerCommand: AsyncParsableCommand {
             changes: changes.map { BuildChange(uris: $0.split(separator: ",").map(String.init), action: action) },
             metadata: BuildMetadata(entries)))
         try await SendCancelCommand.send(command, target: target)
+    }
+}
+
+struct SendRefreshCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refresh",
+        abstract: "Ask the build's owner to look at it now instead of at its next poll.",
+        discussion: "The owner skips the status call when --observed-status is what it has already; a refresh of an unknown or finished build is dropped."
+    )
+
+    @OptionGroup var target: KafkaTargetOptions
+
+    @Option(help: "The request id of the build.")
+    var requestId: String
+
+    @Option(help: ArgumentHelp("The status the sender saw.", valueName: "accepted|running|succeeded|failed|cancelled"))
+    var observedStatus: String?
+
+    func run() async throws {
+        var observed: BuildStatus?
+        if let observedStatus {
+            guard let status = BuildStatus(rawValue: observedStatus), status != .unknown else {
+                throw UsageError(message: "--observed-status must be accepted, running, succeeded, failed or cancelled")
+            }
+            observed = status
+        }
+        let id = try SendCancelCommand.requestID(requestId)
+        try await SendCancelCommand.send(.refresh(RefreshCommand(requestID: id, observedStatus: observed)), target: target)
     }
 }
 

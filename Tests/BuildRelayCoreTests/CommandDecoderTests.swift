@@ -28,6 +28,13 @@ struct CommandDecoderTests {
         #expect(try decode(json, key: "req-7f3a").get() == .cancel(CancelCommand(requestID: RequestID(rawValue: "req-7f3a")!, reason: "superseded")))
     }
 
+    @Test("the contract's refresh example decodes with its hints")
+    func contractRefreshExample() async throws {
+        let json = try String(contentsOf: repositoryRoot.appendingPathComponent("schemas/examples/refresh.json"), encoding: .utf8)
+        #expect(try decode(json, key: "req-7f3a").get() == .refresh(RefreshCommand(
+            requestID: RequestID(rawValue: "req-7f3a")!, queue: "main", buildID: BuildID("1234"), observedStatus: .running)))
+    }
+
     @Test("action defaults to validate, metadata to empty, and unknown members are ignored")
     func defaultsAndForwardCompatibility() async throws {
         let command = try decode(#"{"type":"trigger","requestId":"req-1","queue":"q","changes":[{"uris":["a"]},{"uris":["b","c"],"action":"apply"}],"future":{"x":[1,2]}}"#).get()
@@ -78,6 +85,9 @@ struct CommandDecoderTests {
         ("metadata with a number", "req-1", #"{"type":"trigger","requestId":"req-1","queue":"q","changes":[{"uris":["a"]}],"metadata":{"n":1}}"#, "metadata.n must be a string"),
         ("65 metadata entries", "req-1", #"{"type":"trigger","requestId":"req-1","queue":"q","changes":[{"uris":["a"]}],"metadata":{\#((0..<65).map { #""k\#($0)":"v""# }.joined(separator: ","))}}"#, "more than 64"),
         ("a duplicated member", "req-1", #"{"type":"cancel","requestId":"req-1","requestId":"req-2"}"#, "duplicated member \"requestId\""),
+        ("refresh with an unknown status", "req-1", #"{"type":"refresh","requestId":"req-1","observedStatus":"done"}"#, "observedStatus must be accepted"),
+        ("refresh with the unknown status", "req-1", #"{"type":"refresh","requestId":"req-1","observedStatus":"unknown"}"#, "observedStatus must be accepted"),
+        ("refresh with a numeric build id", "req-1", #"{"type":"refresh","requestId":"req-1","buildId":1234}"#, "buildId must be a string"),
         ("a duplicated nested member", "req-1", #"{"type":"trigger","requestId":"req-1","queue":"q","changes":[{"uris":["a"],"uris":["b"]}]}"#, "duplicated member \"uris\""),
         ("a numeric cancel reason", "req-1", #"{"type":"cancel","requestId":"req-1","reason":5}"#, "reason must be a string"),
         ("an unescaped control character", "req-1", "{\"type\":\"cancel\",\"requestId\":\"req-1\",\"reason\":\"a\u{01}b\"}", "unescaped control character"),
@@ -139,6 +149,8 @@ struct CommandDecoderTests {
             metadata: ["author": "kim", "note": "ünïcode\n"])),
         BuildCommand.cancel(CancelCommand(requestID: RequestID(rawValue: "req-1")!, reason: "superseded")),
         BuildCommand.cancel(CancelCommand(requestID: RequestID(rawValue: "req-1")!)),
+        BuildCommand.refresh(RefreshCommand(requestID: RequestID(rawValue: "req-1")!)),
+        BuildCommand.refresh(RefreshCommand(requestID: RequestID(rawValue: "req-1")!, queue: "main", buildID: BuildID("1234"), observedStatus: .running)),
     ])
     func roundTrip(_ command: BuildCommand) throws {
         let bytes = CommandEncoder.encode(command)

@@ -80,7 +80,7 @@ struct StatusEventEncoderTests {
 
     @Test("every example under schemas/ validates against its schema", .enabled(if: PythonJSONSchema.isAvailable, "python3 with jsonschema is not installed"))
     func examplesValidate() async throws {
-        for (schema, examples) in [("trigger.schema.json", ["trigger.json"]), ("cancel.schema.json", ["cancel.json"]),
+        for (schema, examples) in [("trigger.schema.json", ["trigger.json"]), ("cancel.schema.json", ["cancel.json"]), ("refresh.schema.json", ["refresh.json"]),
                                    ("status-event.schema.json", ["status-running.json", "status-failed.json"]),
                                    ("state-record.schema.json", ["state-running.json", "state-cancel-before-trigger.json"])] {
             let result = try PythonJSONSchema.validate(schema: schema, files: examples.map { "schemas/examples/\($0)" })

@@ -27,6 +27,25 @@ struct BuildLifecycleTests {
         await reader.close()
     }
 
+    @Test("a refresh makes the owner poll a build now: its end is published long before the next poll is due")
+    func refreshPollsNow() async throws {
+        let manager = SimulatedBuildManager(configuration: .init(minimumDuration: .milliseconds(200), maximumDuration: .milliseconds(300), failureRate: 0))
+        let hourly = PollIntervals(accepted: .seconds(3600), running: .seconds(3600))
+        let harness = try WorkerHarness()
+        let reader = try harness.startReader()
+        let worker = try harness.startWorker(harness.configuration(queues: [BuildQueue(name: "hourly", provider: "simulated", manager: manager, pollIntervals: hourly)]))
+        try await worker.waitUntilReady()
+        try await harness.trigger("req-refresh", queue: "hourly")
+        try await reader.waitForStatus("req-refresh", "accepted")
+        let build = try #require(reader.events(for: "req-refresh").first?.buildID)
+        try await waitUntil("the build finished at the provider") { (try? await manager.status(BuildID(build)).status) == .succeeded }
+        try await harness.send(json: #"{"type":"refresh","requestId":"req-refresh","observedStatus":"succeeded"}"#, key: "req-refresh")
+        let events = try await reader.waitForTerminal("req-refresh")
+        #expect(events.map(\.status) == ["accepted", "succeeded"])
+        await worker.stop()
+        await reader.close()
+    }
+
     @Test func failingBuildEndsFailedWithAnError() async throws {
         let harness = try WorkerHarness()
         let reader = try harness.startReader()

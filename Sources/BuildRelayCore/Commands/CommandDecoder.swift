@@ -86,15 +86,29 @@ public struct CommandDecoder: Sendable {
                 requestID: requestID, queue: queue, changes: try changes(members["changes"]),
                 metadata: try metadata(members["metadata"])))
         case "cancel":
-            let reason: String?
-            switch members["reason"] {
-            case nil, .null?: reason = nil
-            case .string(let text)?: reason = text
-            case let other?: throw CommandRejection(reason: "reason must be a string, not \(other.typeName)")
-            }
+            let reason = try optionalString(members, "reason")
             return .cancel(CancelCommand(requestID: requestID, reason: reason))
+        case "refresh":
+            let queue = try optionalString(members, "queue")
+            let buildID = try optionalString(members, "buildId")
+            var observed: BuildStatus?
+            if let text = try optionalString(members, "observedStatus") {
+                guard let status = BuildStatus(rawValue: text), status != .unknown else {
+                    throw CommandRejection(reason: "observedStatus must be accepted, running, succeeded, failed or cancelled, not \"\(text.prefix(100))\"")
+                }
+                observed = status
+            }
+            return .refresh(RefreshCommand(requestID: requestID, queue: queue, buildID: buildID.map { BuildID($0) }, observedStatus: observed))
         default:
-            throw CommandRejection(reason: "unknown command type \"\(type.prefix(100))\" (expected trigger or cancel)")
+            throw CommandRejection(reason: "unknown command type \"\(type.prefix(100))\" (expected trigger, cancel or refresh)")
+        }
+    }
+
+    private func optionalString(_ members: [String: JSONValue], _ name: String) throws -> String? {
+        switch members[name] {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        case let other?: throw CommandRejection(reason: "\(name) must be a string, not \(other.typeName)")
         }
     }
 

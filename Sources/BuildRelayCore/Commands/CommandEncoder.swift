@@ -1,5 +1,6 @@
 /// Writes commands as the JSON that ``CommandDecoder`` reads (`schemas/trigger.schema.json`,
-/// `schemas/cancel.schema.json`), for producers such as `buildrelay send`.
+/// `schemas/cancel.schema.json`, `schemas/refresh.schema.json`), for producers such as `buildrelay send` and the
+/// webhook receiver.
 public enum CommandEncoder {
     public static func encode(_ command: BuildCommand) -> [UInt8] {
         var out = JSONWriter(capacity: 256)
@@ -30,6 +31,17 @@ public enum CommandEncoder {
             if let reason = cancel.reason {
                 out.raw(#","reason":"#)
                 out.string(reason)
+            }
+            out.raw("}")
+        case .refresh(let refresh):
+            out.raw(#"{"type":"refresh","requestId":"#)
+            out.string(refresh.requestID.rawValue)
+            for (name, value) in [("queue", refresh.queue), ("buildId", refresh.buildID?.rawValue), ("observedStatus", refresh.observedStatus?.rawValue)] {
+                guard let value else { continue }
+                out.raw(#",""#)
+                out.raw(name)
+                out.raw(#"":"#)
+                out.string(value)
             }
             out.raw("}")
         }

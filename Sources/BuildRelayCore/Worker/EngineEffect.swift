@@ -11,6 +11,8 @@ enum EngineEffect: Sendable {
     case forwardCommand(CommandRecord, to: Int32, epoch: Int)
     case commandsProcessed(partition: Int32, nextOffset: Int64)
     case schedule(WorkerTimer, after: Duration)
+    /// What a refresh command led to, for the metrics.
+    case refreshed(RefreshOutcome)
     case pause([Int32])
     case resume([Int32])
 
@@ -27,7 +29,7 @@ enum EngineEffect: Sendable {
         case .publishStatus(_, let build, _): (build.partition, build.epoch, .statusEvent(build.requestID))
         case .publishDeadLetter(let record, let epoch, _): (record.source.partition, epoch, .deadLetter(offset: record.source.offset))
         case .forwardCommand(let record, _, let epoch): (record.partition, epoch, .forward(offset: record.offset))
-        case .commandsProcessed, .schedule, .pause, .resume: nil
+        case .commandsProcessed, .schedule, .refreshed, .pause, .resume: nil
         }
     }
 }

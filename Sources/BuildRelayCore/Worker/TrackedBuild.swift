@@ -28,22 +28,22 @@ final class TrackedBuild {
         case nothing
     }
 
-    enum WaitingCommand {
-        case trigger(TriggerCommand, offset: Int64)
-        case cancel(offset: Int64)
-    }
-
     var record: BuildStateRecord
     /// The last event, made by a transition and not encoded yet: `record.lastEvent` is `nil` until the state record
     /// carrying it is durable, and every state record written meanwhile encodes this event.
     var unencodedEvent: StatusEvent?
     var activity: Activity = .idle
-    var waiting: [WaitingCommand] = []
+    /// Triggers and cancels that arrived while the build was busy, with their offsets, oldest first.
+    var waiting: [(command: BuildCommand, offset: Int64)] = []
     /// Counts against `worker.maxInFlightBuilds`.
     var holdsSlot = false
     /// The provider must (still) be asked to cancel, once the current activity ends.
     var cancelPending = false
     var pollScheduled = false
+    /// Counts the polls scheduled: a poll timer of an older generation was replaced, and is ignored.
+    var pollGeneration = 0
+    /// A refresh came while the build was busy or between polls: its next poll is made at once.
+    var refreshWanted = false
     var pollInFlight = false
     var statusFailures = 0
     /// When the first of ``statusFailures`` happened, on the engine's monotonic clock.

@@ -120,6 +120,7 @@ public final class WorkerEngine: Sendable {
             case _ where home != nil: break
             case .success(.trigger): metrics.triggers.increment()
             case .success(.cancel): metrics.cancels.increment()
+            case .success(.refresh): metrics.refreshCommands.increment()
             case .failure(let rejection):
                 metrics.rejected.increment()
                 logger.warning("command rejected to the dead-letter topic", metadata: [
@@ -371,6 +372,8 @@ public final class WorkerEngine: Sendable {
                 case .poll, .forget: break
                 }
                 timers.schedule(timer, after: delay)
+            case .refreshed(let outcome):
+                metrics.refreshes[outcome]?.increment()
             case .pause(let partitions):
                 logger.info("pausing command partitions: too many triggers wait for a build slot", metadata: ["partitions": "\(partitions)"])
                 transport.pause(partitions: partitions)

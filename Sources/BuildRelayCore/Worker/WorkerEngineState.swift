@@ -102,6 +102,8 @@ final class WorkerEngineState {
                 requestID = id
             }
             emit(.publishDeadLetter(DeadLetterRecord(source: record, reason: rejection.reason), epoch: table.epoch, requestID: requestID))
+        case .success(.refresh(let refresh)):
+            self.refresh(refresh, offset: record.offset, table: table)
         case .success(let command):
             let id = command.requestID
             if let build = table.builds[id] {
@@ -109,10 +111,7 @@ final class WorkerEngineState {
                     // A held trigger takes a cancel at once, and ignores a repeated trigger.
                     process(command, offset: record.offset, build: build, table: table)
                 } else {
-                    switch command {
-                    case .trigger(let trigger): build.waiting.append(.trigger(trigger, offset: record.offset))
-                    case .cancel: build.waiting.append(.cancel(offset: record.offset))
-                    }
+                    build.waiting.append((command, record.offset))
                 }
             } else {
                 let traceparent = record.traceparent ?? TraceParent.random()
@@ -122,6 +121,33 @@ final class WorkerEngineState {
             }
         }
         return true
+    }
+
+    /// Asks for the build's status now instead of at its next poll, unless that would bring nothing: the build is
+    /// unknown or settled, already in the observed status, or a status call for it is in flight. A busy build
+    /// (recording, triggering, cancelling) polls as soon as it is idle again. A refresh changes nothing durable, so
+    /// its offset is processed at once, and it never waits behind the build's other commands.
+    private func refresh(_ command: RefreshCommand, offset: Int64, table: PartitionTable) {
+        defer { markProcessed(offset, table: table) }
+        let outcome: RefreshOutcome
+        if let build = table.builds[command.requestID], !build.record.isSettled, !build.isHeld, queues[build.record.queue] != nil {
+            if let observed = command.observedStatus, observed == build.record.status {
+                outcome = .unchanged
+            } else if build.pollInFlight {
+                outcome = .coalesced
+            } else {
+                build.refreshWanted = true
+                if build.isIdle, build.record.buildID != nil {
+                    schedulePoll(reference(of: build, in: table), build, after: .zero)
+                    outcome = .polled
+                } else {
+                    outcome = .deferred
+                }
+            }
+        } else {
+            outcome = .ignored
+        }
+        emit(.refreshed(outcome))
     }
 
     /// Applies a command to a build that is idle (or held, for a cancel or a repeated trigger).
@@ -157,6 +183,8 @@ final class WorkerEngineState {
             } else {
                 startTrigger(trigger, offset: offset, build: build, table: table)
             }
+        case .refresh(let refresh):
+            self.refresh(refresh, offset: offset, table: table)
         case .cancel:
             if case .held(let trigger, let triggerOffset) = build.activity {
                 // Never started: report `cancelled` at once.
@@ -377,8 +405,8 @@ final class WorkerEngineState {
     /// `due` is when the timer was due (for the poll-lag metric); `now` is the wall clock, in ms since the Unix epoch.
     func timerFired(_ timer: WorkerTimer, due: ContinuousClock.Instant) {
         switch timer {
-        case .poll(let reference):
-            guard let (table, build) = current(reference) else { return }
+        case .poll(let reference, let generation):
+            guard let (table, build) = current(reference), generation == build.pollGeneration else { return }
             build.pollScheduled = false
             guard build.isIdle, !build.pollInFlight, !table.revoking, !build.record.isSettled,
                   let buildID = build.record.buildID, let queue = queues[build.record.queue] else { return }
@@ -592,10 +620,15 @@ final class WorkerEngineState {
         emit(.call(ProviderCall(build: reference, queue: queue, operation: .cancel(buildID), traceparent: build.record.traceparent)))
     }
 
+    /// Schedules the build's next status call after `delay`, unless one is scheduled already; a wanted refresh
+    /// makes it now, replacing the later one (whose timer is then stale: it carries an older generation).
     private func schedulePoll(_ reference: BuildReference, _ build: TrackedBuild, after delay: Duration) {
-        guard !build.pollScheduled else { return }
+        let now = build.refreshWanted
+        guard !build.pollScheduled || now else { return }
+        build.refreshWanted = false
         build.pollScheduled = true
-        emit(.schedule(.poll(reference), after: delay))
+        build.pollGeneration += 1
+        emit(.schedule(.poll(reference, generation: build.pollGeneration), after: now ? .zero : delay))
     }
 
     private func scheduleForget(_ reference: BuildReference, _ record: BuildStateRecord) {
@@ -606,12 +639,8 @@ final class WorkerEngineState {
     /// Applies the commands that waited for the build's previous activity, while it stays idle.
     private func continueWaiting(_ reference: BuildReference, _ build: TrackedBuild, table: PartitionTable) {
         while build.isIdle, !table.revoking, !build.waiting.isEmpty {
-            switch build.waiting.removeFirst() {
-            case .trigger(let trigger, let offset):
-                process(.trigger(trigger), offset: offset, build: build, table: table)
-            case .cancel(let offset):
-                process(.cancel(CancelCommand(requestID: reference.requestID)), offset: offset, build: build, table: table)
-            }
+            let (command, offset) = build.waiting.removeFirst()
+            process(command, offset: offset, build: build, table: table)
         }
     }
 

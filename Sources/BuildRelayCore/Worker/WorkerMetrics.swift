@@ -20,6 +20,11 @@ struct WorkerMetrics: Sendable {
     let triggers = Counter(label: "buildrelay_commands_total", dimensions: [("type", "trigger"), ("outcome", "accepted")])
     let cancels = Counter(label: "buildrelay_commands_total", dimensions: [("type", "cancel"), ("outcome", "accepted")])
     let rejected = Counter(label: "buildrelay_commands_total", dimensions: [("type", "invalid"), ("outcome", "dead_lettered")])
+    let refreshCommands = Counter(label: "buildrelay_commands_total", dimensions: [("type", "refresh"), ("outcome", "accepted")])
+    /// What refreshes led to, by ``RefreshOutcome``.
+    let refreshes = Dictionary(uniqueKeysWithValues: RefreshOutcome.allCases.map {
+        ($0, Counter(label: "buildrelay_refreshes_total", dimensions: [("outcome", $0.rawValue)]))
+    })
     /// Commands consumed off their home partition and copied there (contract v2, "Partitioning").
     let forwarded = Counter(label: "buildrelay_commands_forwarded_total")
     /// Forwarded copies that were still off their home partition by this worker's count: handled where they are.

@@ -1,7 +1,7 @@
 /// Work the engine scheduled for later.
 enum WorkerTimer: Sendable {
-    /// Ask the provider for the build's status.
-    case poll(BuildReference)
+    /// Ask the provider for the build's status; ignored unless `generation` is the build's current poll generation.
+    case poll(BuildReference, generation: Int)
     /// Call `trigger` again after a retryable failure.
     case retryTrigger(BuildReference)
     /// Call `cancel` again after a retryable failure.

@@ -29,7 +29,8 @@ struct EngineInvariantTests {
                     sim.answer(call.operation.name, call.build.requestID.rawValue, Self.answer(call, using: &random))
                 }
             case 45..<75: sim.acknowledgeNext()
-            case 75..<97: sim.advance(by: .milliseconds(Int.random(in: 0...3000, using: &random)))
+            case 75..<80: sim.refresh(id, observed: [nil, .accepted, .running, .succeeded].randomElement(using: &random)!)
+            case 80..<97: sim.advance(by: .milliseconds(Int.random(in: 0...3000, using: &random)))
             case 97..<99: sim.handOver { Self.answer($0, using: &random) }
             default: sim.handOver(crash: Int.random(in: 0...sim.writes.count, using: &random)) { Self.answer($0, using: &random) }
             }

@@ -49,6 +49,8 @@ final class EngineSimulator {
     /// The next offset to commit, per command partition.
     private(set) var committed: [Int32: Int64] = [:]
     private(set) var paused: Set<Int32> = []
+    /// What each refresh led to, in order.
+    private(set) var refreshes: [RefreshOutcome] = []
     /// Abandoned builds: cancels whose outcome is not applied.
     private(set) var abandoned: [BuildID] = []
 
@@ -102,6 +104,7 @@ final class EngineSimulator {
         case .schedule(let timer, let delay):
             timers.append((clock.monotonic + max(delay, .zero), timerOrder, timer))
             timerOrder += 1
+        case .refreshed(let outcome): refreshes.append(outcome)
         case .pause(let partitions): paused.formUnion(partitions)
         case .resume(let partitions): paused.subtract(partitions)
         }
@@ -187,6 +190,12 @@ final class EngineSimulator {
     @discardableResult
     func cancel(_ id: String, partition: Int32 = 0) -> Int64 {
         consume(#"{"type":"cancel","requestId":"\#(id)"}"#, key: id, partition: partition)
+    }
+
+    @discardableResult
+    func refresh(_ id: String, observed: BuildStatus? = nil, partition: Int32 = 0) -> Int64 {
+        let status = observed.map { #","observedStatus":"\#($0.rawValue)""# } ?? ""
+        return consume(#"{"type":"refresh","requestId":"\#(id)"\#(status)}"#, key: id, partition: partition)
     }
 
     // MARK: The broker
@@ -294,7 +303,7 @@ final class EngineSimulator {
     var scheduled: [(String, Duration)] {
         timers.sorted { ($0.due, $0.order) < ($1.due, $1.order) }.map { entry in
             let name = switch entry.timer {
-            case .poll(let build): "poll \(build.requestID)"
+            case .poll(let build, _): "poll \(build.requestID)"
             case .retryTrigger(let build): "retryTrigger \(build.requestID)"
             case .retryCancel(let build): "retryCancel \(build.requestID)"
             case .forget(let build): "forget \(build.requestID)"
