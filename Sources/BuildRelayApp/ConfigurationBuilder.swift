@@ -114,6 +114,15 @@ struct ConfigurationBuilder {
             values: values, environment: environment, prefix: "\(prefix).\(provider.block ?? provider.name)",
             requestsPerMinute: requestsPerMinute, requestTimeout: requestTimeout ?? VendorDefaults.requestTimeout)
         var queue = QueueSettings(name: name, provider: ProviderSettings(try provider.init(reading: reader)))
+        if keys.contains(where: { $0.count >= 4 && $0[0] == "queues" && $0[1] == name && $0[2] == "webhook" }) {
+            guard queue.provider.registration.webhookFormat != nil else {
+                throw ConfigurationError(key: "\(prefix).webhook", "the \(providerName) provider has no webhooks")
+            }
+            let block = QueueBlockReader(
+                values: values, environment: environment, prefix: "\(prefix).webhook", requestsPerMinute: nil, requestTimeout: .zero)
+            let credential = try block.credential("secret")
+            queue.webhook = WebhookSettings(secret: credential.secret, source: credential.source)
+        }
         queue.pollIntervalAccepted = try positive("\(prefix).pollInterval.accepted")
         queue.pollIntervalRunning = try positive("\(prefix).pollInterval.running")
         queue.maxRequestsPerMinute = requestsPerMinute

@@ -11,7 +11,9 @@ enum ConfigurationSchema {
     ]
 
     /// Keys under `queues.<name>.`: the queue's own, and its provider's block (``ProviderRegistration/blockKeys``).
-    static let queueKeys = Set(["provider", "pollInterval.accepted", "pollInterval.running", "maxRequestsPerMinute", "requestTimeout"])
+    static let queueKeys = Set([
+        "provider", "pollInterval.accepted", "pollInterval.running", "maxRequestsPerMinute", "requestTimeout", "webhook.secretEnv", "webhook.secretFile",
+    ])
         .union(ProviderRegistry.blockKeys)
 
     /// librdkafka property names contain dots: everything after `kafka.properties.` is one component.

@@ -17,6 +17,7 @@ public enum EffectiveConfigurationPrinter {
             if let timeout = queue.requestTimeout { entry["requestTimeout"] = text(timeout) }
             let provider = queue.provider.registration
             if let block = type(of: provider).block { entry[block] = provider.printedBlock }
+            if let webhook = queue.webhook { entry["webhook"] = webhook.source.printed(as: "secret") }
             queues[queue.name] = entry
         }
         let document: [String: Any] = [

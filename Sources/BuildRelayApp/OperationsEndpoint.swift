@@ -9,7 +9,8 @@ import ServiceLifecycle
 
 /// The worker's HTTP endpoint for operators (Hummingbird, `http.port`): `/metrics` in Prometheus text format,
 /// `/healthz` (200 while the consume loop and the engine run) and `/readyz` (200 once the worker joined its group
-/// and restored every partition it owns, possibly none; 503 before).
+/// and restored every partition it owns, possibly none; 503 before), and `POST /webhooks/<queue>` for the queues
+/// with a webhook (``WebhookReceiver``).
 public struct OperationsEndpoint: Service {
     private let application: Application<RouterResponder<BasicRequestContext>>
     private let logger: Logger
@@ -20,8 +21,8 @@ public struct OperationsEndpoint: Service {
     /// (the demo, where the port may be taken).
     /// `onListening` gets the bound port (useful with `port` 0, which picks a free one).
     public init(
-        host: String = "0.0.0.0", port: Int, worker: Worker, registry: PrometheusCollectorRegistry, required: Bool, logger: Logger,
-        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+        host: String = "0.0.0.0", port: Int, worker: Worker, registry: PrometheusCollectorRegistry, webhooks: WebhookReceiver? = nil,
+        required: Bool, logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         let router = Router()
         router.get("metrics") { _, _ -> Response in
@@ -34,6 +35,20 @@ public struct OperationsEndpoint: Service {
         }
         router.get("readyz") { _, _ -> Response in
             Self.plain(worker.isReady ? .ok : .serviceUnavailable, worker.isReady ? "ready\n" : "joining the group or restoring partitions\n")
+        }
+        router.post("webhooks/:queue") { request, context -> Response in
+            let queue = try context.parameters.require("queue")
+            guard let webhooks else { return Self.plain(.notFound, "no queue has a webhook\n") }
+            var body: [UInt8]?
+            do {
+                body = Array(buffer: try await request.body.collect(upTo: WebhookReceiver.maximumBodyBytes))
+            } catch is NIOTooManyBytesError {
+                body = nil
+            }
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            let outcome = await webhooks.receive(queue: queue, headers: headers, body: body)
+            return Self.plain(outcome.status, "\(outcome.rawValue)\n")
         }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)

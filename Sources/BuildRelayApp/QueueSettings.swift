@@ -10,6 +10,8 @@ public struct QueueSettings: Sendable, Hashable {
     public var maxRequestsPerMinute: Int?
     /// `queues.<name>.requestTimeout`: how long one provider API request may take (the vendor providers; 30 s).
     public var requestTimeout: Duration?
+    /// `queues.<name>.webhook`, when set: the queue is followed by its vendor's webhooks, polling as a safety net.
+    public var webhook: WebhookSettings?
 
     public init(name: String, provider: ProviderSettings) {
         self.name = name

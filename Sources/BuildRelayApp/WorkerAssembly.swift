@@ -16,8 +16,24 @@ public enum WorkerAssembly {
         return worker
     }
 
+    /// The queues that take webhooks, by name.
+    public static func webhooks(_ configuration: BuildRelayConfiguration) -> [String: QueueWebhook] {
+        var webhooks: [String: QueueWebhook] = [:]
+        for queue in configuration.queues {
+            guard let webhook = queue.webhook, let format = queue.provider.registration.webhookFormat else { continue }
+            webhooks[queue.name] = QueueWebhook(format: format, secret: webhook.secret)
+        }
+        return webhooks
+    }
+
+    /// The queue's manager and polling; a queue with a webhook polls every ``WebhookSettings/safetyNetPollInterval``
+    /// unless it sets its own intervals.
     public static func queue(for settings: QueueSettings, defaults: PollIntervals, logger: Logger) -> BuildQueue {
         var polling = defaults
+        if settings.webhook != nil {
+            polling.accepted = WebhookSettings.safetyNetPollInterval
+            polling.running = WebhookSettings.safetyNetPollInterval
+        }
         polling.accepted = settings.pollIntervalAccepted ?? polling.accepted
         polling.running = settings.pollIntervalRunning ?? polling.running
         let manager = settings.provider.registration.makeManager(logger: providerLogger(logger, settings))

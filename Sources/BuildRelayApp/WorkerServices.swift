@@ -17,15 +17,19 @@ public struct WorkerServices: Sendable {
     /// - Parameters:
     ///   - httpPort: the operations endpoint's port (0 picks a free one, reported to `onListening`); `nil` for none.
     ///   - clock: the engine's clocks (``WorkerClock``): the system's unless a test supplies one.
+    ///   - webhooks: the queues that take webhooks on the endpoint, by name.
     public init(
-        worker configuration: WorkerConfiguration, httpHost: String = "0.0.0.0", httpPort: Int?, logger: Logger,
-        clock: WorkerClock = .system, onListening: @escaping @Sendable (Int) -> Void = { _ in }
+        worker configuration: WorkerConfiguration, httpHost: String = "0.0.0.0", httpPort: Int?, webhooks: [String: QueueWebhook] = [:],
+        logger: Logger, clock: WorkerClock = .system, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws {
         let registry = PrometheusMetrics.bootstrap()
         let worker = try Worker(configuration: configuration, logger: logger, clock: clock)
         self.worker = worker
+        let receiver = webhooks.isEmpty ? nil : WebhookReceiver(webhooks: webhooks, logger: logger) { try await worker.send($0) }
         self.endpoint = httpPort.map {
-            OperationsEndpoint(host: httpHost, port: $0, worker: worker, registry: registry, required: true, logger: logger, onListening: onListening)
+            OperationsEndpoint(
+                host: httpHost, port: $0, worker: worker, registry: registry, webhooks: receiver, required: true, logger: logger,
+                onListening: onListening)
         }
     }
 
@@ -33,7 +37,7 @@ public struct WorkerServices: Sendable {
     public init(configuration: BuildRelayConfiguration, logger: Logger) throws {
         try self.init(
             worker: WorkerAssembly.workerConfiguration(configuration, logger: logger),
-            httpPort: configuration.httpPort == 0 ? nil : configuration.httpPort, logger: logger)
+            httpPort: configuration.httpPort == 0 ? nil : configuration.httpPort, webhooks: WorkerAssembly.webhooks(configuration), logger: logger)
     }
 
     public var services: [any Service] {

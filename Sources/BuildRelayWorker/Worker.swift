@@ -80,6 +80,13 @@ public final class Worker: Service, Sendable {
         self.engine = WorkerEngine(settings: configuration.settings, queues: configuration.queues, transport: transport, logger: logger, clock: clock)
     }
 
+    /// Produces `command` to the commands topic, keyed by its request id (so it reaches the owner of the request's
+    /// home partition, whichever worker that is), and returns once the broker acknowledged it.
+    public func send(_ command: BuildCommand) async throws {
+        let key = Array(command.requestID.rawValue.utf8)
+        _ = try await producer.send(KafkaProducerRecord(topic: configuration.topics.commands, key: key, value: CommandEncoder.encode(command)))
+    }
+
     /// The worker joined its group and restored every partition it owns (possibly none).
     public var isReady: Bool { ready.load(ordering: .relaxed) }
 

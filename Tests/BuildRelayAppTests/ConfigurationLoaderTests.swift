@@ -3,6 +3,7 @@ import BuildRelayCore
 import BuildRelayProviders
 import BuildRelayTestSupport
 import Foundation
+import Logging
 import Testing
 
 /// The contract's configuration: file, then `BUILDRELAY_*` environment, then `--set`, over defaults; every key
@@ -206,6 +207,45 @@ import Testing
         for secret in ["hunter2", "bk-1", "jk-2", "gh-3"] { #expect(!yaml.contains(secret)) }
         #expect(yaml.contains("tokenEnv: GITHUB_TOKEN"))
         #expect(yaml.contains("repository: acme/api"))
+    }
+
+    @Test("a queue with a webhook reads its secret from the environment, polls every 60 s as a safety net unless it says otherwise, and config check names only the variable")
+    func webhookQueue() async throws {
+        let text = """
+            queues:
+              main: {provider: buildkite, webhook: {secretEnv: BK_HOOK}, buildkite: {organization: acme, pipeline: api, tokenEnv: BK_TOKEN}}
+              gha: {provider: github-actions, webhook: {secretEnv: GH_HOOK}, pollInterval: {running: 5s}, githubActions: {repository: acme/api, workflow: ci.yml, tokenEnv: GH_TOKEN}}
+            """
+        let configuration = try await load(text, environment: ["BK_HOOK": "hook-secret-1", "BK_TOKEN": "t1", "GH_HOOK": "hook-secret-2", "GH_TOKEN": "t2"])
+        let main = try #require(configuration.queues.first { $0.name == "main" })
+        #expect(main.webhook?.source == .environment("BK_HOOK"))
+        #expect(main.webhook?.secret.value == "hook-secret-1")
+        let logger = Logger(label: "test")
+        let mainQueue = WorkerAssembly.queue(for: main, defaults: configuration.worker.pollIntervals, logger: logger)
+        #expect(mainQueue.pollIntervals.accepted == .seconds(60) && mainQueue.pollIntervals.running == .seconds(60))
+        let gha = try #require(configuration.queues.first { $0.name == "gha" })
+        let ghaQueue = WorkerAssembly.queue(for: gha, defaults: configuration.worker.pollIntervals, logger: logger)
+        #expect(ghaQueue.pollIntervals.accepted == .seconds(60) && ghaQueue.pollIntervals.running == .seconds(5))
+        try await mainQueue.manager.close()
+        try await ghaQueue.manager.close()
+        #expect(Set(WorkerAssembly.webhooks(configuration).keys) == ["main", "gha"])
+        let yaml = EffectiveConfigurationPrinter.yaml(configuration)
+        #expect(yaml.contains("secretEnv: BK_HOOK"))
+        #expect(!yaml.contains("hook-secret-1") && !yaml.contains("hook-secret-2"))
+    }
+
+    @Test("a webhook on a provider without webhooks, or without its secret, is refused naming the key")
+    func webhookErrors() async throws {
+        let simulated = await error("queues: {sim: {provider: simulated, webhook: {secretEnv: HOOK}}}", environment: ["HOOK": "x"])
+        #expect(simulated == ConfigurationError(key: "queues.sim.webhook", "the simulated provider has no webhooks"))
+        let unset = await error(
+            "queues: {main: {provider: buildkite, webhook: {secretEnv: HOOK}, buildkite: {organization: acme, pipeline: api, tokenEnv: BK_TOKEN}}}",
+            environment: ["BK_TOKEN": "t1"])
+        #expect(unset == ConfigurationError(key: "queues.main.webhook.secretEnv", "environment variable HOOK is not set"))
+        let misspelt = await error(
+            "queues: {main: {provider: buildkite, webhook: {secret: x}, buildkite: {organization: acme, pipeline: api, tokenEnv: BK_TOKEN}}}",
+            environment: ["BK_TOKEN": "t1"])
+        #expect(misspelt?.key == "queues.main.webhook.secret")
     }
 
     @Test func theEffectiveConfigurationNeverShowsASecret() async throws {

@@ -48,10 +48,10 @@ struct OperationsEndpointTests {
         ] {
             #expect(metrics.contains("# TYPE \(family) "), "no \(family) in /metrics")
         }
-        #expect(value(of: #"buildrelay_commands_total{type="trigger",outcome="accepted"}"#, in: metrics) >= 1)
-        #expect(value(of: #"buildrelay_status_transitions_total{status="succeeded"}"#, in: metrics) >= 1)
-        #expect(value(of: #"buildrelay_rebalances_total{event="assigned"}"#, in: metrics) >= 1)
-        #expect(value(of: "buildrelay_events_published_total", in: metrics) >= 1)
+        #expect(metricValue(#"buildrelay_commands_total{type="trigger",outcome="accepted"}"#, in: metrics) >= 1)
+        #expect(metricValue(#"buildrelay_status_transitions_total{status="succeeded"}"#, in: metrics) >= 1)
+        #expect(metricValue(#"buildrelay_rebalances_total{event="assigned"}"#, in: metrics) >= 1)
+        #expect(metricValue("buildrelay_events_published_total", in: metrics) >= 1)
 
         await running.stop()
         await reader.close()
@@ -71,10 +71,5 @@ struct OperationsEndpointTests {
         #expect(Set([first.worker.engine.ownedPartitions, second.worker.engine.ownedPartitions]) == [[], [0]])
         await second.stop()
         await first.stop()
-    }
-
-    /// The sample's value (0 when absent).
-    func value(of sample: String, in text: String) -> Double {
-        text.split(separator: "\n").first { $0.hasPrefix(sample + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
     }
 }

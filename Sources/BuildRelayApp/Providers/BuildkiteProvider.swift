@@ -29,4 +29,6 @@ public struct BuildkiteProvider: ProviderRegistration {
     }
 
     public func makeManager(logger: Logger) -> any BuildManager { BuildkiteBuildManager(configuration: configuration, logger: logger) }
+
+    public var webhookFormat: (any WebhookFormat)? { BuildkiteWebhook() }
 }

@@ -33,4 +33,6 @@ public struct GitHubActionsProvider: ProviderRegistration {
     }
 
     public func makeManager(logger: Logger) -> any BuildManager { GitHubActionsBuildManager(configuration: configuration, logger: logger) }
+
+    public var webhookFormat: (any WebhookFormat)? { GitHubWebhook() }
 }

@@ -1,4 +1,5 @@
 import BuildRelayCore
+import BuildRelayProviders
 import Logging
 
 /// One provider as the app knows it: what `queues.<name>.provider: <name>` and the queue's block mean, how they
@@ -20,10 +21,14 @@ public protocol ProviderRegistration: Sendable, Hashable {
 
     /// The queue's build manager; `logger` already names the queue and the provider.
     func makeManager(logger: Logger) -> any BuildManager
+
+    /// How the vendor's webhook deliveries are read, for a queue with `webhook` set; `nil`: the provider has none.
+    var webhookFormat: (any WebhookFormat)? { get }
 }
 
 extension ProviderRegistration {
     public static var block: String? { nil }
     public static var blockKeys: Set<String> { [] }
     public var printedBlock: [String: any Sendable] { [:] }
+    public var webhookFormat: (any WebhookFormat)? { nil }
 }

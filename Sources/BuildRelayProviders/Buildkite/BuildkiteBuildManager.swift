@@ -38,7 +38,7 @@ public final class BuildkiteBuildManager: BuildManager {
         let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)
         let body: [String: Any] = [
             "commit": inputs.revision, "branch": configuration.branch, "message": inputs.title,
-            "env": inputs.variables, "meta_data": ["buildrelay_request_id": requestID.rawValue, "buildrelay_queue": queue],
+            "env": inputs.variables, "meta_data": [CIJobInputs.requestIDMetadataKey: requestID.rawValue, CIJobInputs.queueMetadataKey: queue],
         ]
         let request = VendorRequest(.POST, buildsPath, body: .json(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))))
         let response = try await http.send(request)
@@ -77,7 +77,7 @@ public final class BuildkiteBuildManager: BuildManager {
 
     /// The newest build this request id created, if any.
     private func build(for requestID: RequestID) async throws -> BuildkiteBuild? {
-        let request = VendorRequest(.GET, buildsPath, query: [("meta_data[buildrelay_request_id]", requestID.rawValue), ("exclude_jobs", "true")])
+        let request = VendorRequest(.GET, buildsPath, query: [("meta_data[\(CIJobInputs.requestIDMetadataKey)]", requestID.rawValue), ("exclude_jobs", "true")])
         let response = try await http.send(request)
         guard response.isSuccess else {
             throw http.failure(response, for: request, notFound: pipelineNotFound)

@@ -24,7 +24,7 @@ public final class GitHubActionsBuildManager: BuildManager {
     private let now: @Sendable () -> Date
 
     private static let dispatchPrefix = "dispatch-"
-    private static let runPrefix = "run-"
+    static let runPrefix = "run-"
     /// Runs created this long before the dispatch (by the worker's clock) are still searched: clocks differ.
     private static let clockSkew: TimeInterval = 300
     /// The runs list's largest page (GitHub's `per_page` maximum).

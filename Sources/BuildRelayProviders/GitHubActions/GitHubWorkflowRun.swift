@@ -22,6 +22,16 @@ struct GitHubWorkflowRun: Decodable {
         [name, displayTitle].contains { $0.map { Self.contains($0, word: requestID.rawValue) } ?? false }
     }
 
+    /// The request id that the documented `run-name` (`BuildRelay ${{ inputs.buildrelay_request_id }}`) puts after
+    /// the word `BuildRelay`: the request-id characters that follow it. `nil` for a run BuildRelay did not start.
+    var requestIDFromRunName: RequestID? {
+        for text in [displayTitle, name].compactMap({ $0 }) {
+            guard let marker = text.range(of: "BuildRelay ") else { continue }
+            if let id = RequestID(rawValue: String(text[marker.upperBound...].prefix(while: Self.isIDCharacter))) { return id }
+        }
+        return nil
+    }
+
     /// `id` occurs in `text` with no request-id character on either side (`req-1` is not in `req-12`).
     private static func contains(_ text: String, word id: String) -> Bool {
         var searchStart = text.startIndex

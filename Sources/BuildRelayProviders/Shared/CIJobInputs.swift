@@ -17,6 +17,11 @@ struct CIJobInputs {
     /// The variable (Jenkins parameter) carrying the request id, by which a provider finds an earlier trigger.
     static let requestIDVariable = "BUILDRELAY_REQUEST_ID"
 
+    /// The build's metadata keys (Buildkite's `meta_data`) naming its request id and queue: how a lookup and a
+    /// webhook find the request a build belongs to.
+    static let requestIDMetadataKey = "buildrelay_request_id"
+    static let queueMetadataKey = "buildrelay_queue"
+
     /// `BUILDRELAY_REQUEST_ID`, `BUILDRELAY_QUEUE`, `BUILDRELAY_CHANGES` and `BUILDRELAY_METADATA` (Buildkite's
     /// `env`, Jenkins's parameters).
     var variables: [String: String] {
