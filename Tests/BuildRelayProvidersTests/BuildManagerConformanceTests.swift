@@ -45,7 +45,7 @@ struct BuildManagerConformanceTests {
 struct BrokenBuildManager: BuildManager {
     struct Plain: Error {}
 
-    func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
+    func trigger(_ request: TriggerRequest) async throws -> TriggeredBuild {
         TriggeredBuild(id: BuildID("the-one"), status: .running)
     }
 

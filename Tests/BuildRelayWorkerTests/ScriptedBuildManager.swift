@@ -30,7 +30,8 @@ final class ScriptedBuildManager: BuildManager {
 
     var calls: Calls { recorded.withLock { $0 } }
 
-    func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
+    func trigger(_ request: TriggerRequest) async throws -> TriggeredBuild {
+        let requestID = request.requestID
         let attempt = recorded.withLock { calls in
             calls.triggers.append(requestID)
             return calls.triggers.filter { $0 == requestID }.count

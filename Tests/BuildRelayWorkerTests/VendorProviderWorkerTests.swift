@@ -35,6 +35,9 @@ struct VendorProviderWorkerTests {
             #expect(events.map(\.status) == ["accepted", "running", "succeeded"])
             #expect(events.map(\.sequence) == [1, 2, 3])
             #expect(events.first?.buildID == "1")
+            // A first attempt, recorded before it is made, is one request: the create, without the look-up by request id.
+            let triggerRequests = server.requests.filter { $0.method == "POST" || $0.query.keys.contains("meta_data[buildrelay_request_id]") }
+            #expect(triggerRequests.map(\.method) == ["POST"], "\(triggerRequests)")
             #expect(events.last?.metadata["url"] == "https://buildkite.com/acme/api-ci/builds/1")
             #expect(events.last?.metadata["author"] == "kim")
 

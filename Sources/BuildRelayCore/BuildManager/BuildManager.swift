@@ -28,9 +28,10 @@
 /// The `BuildManagerConformance` library checks these guarantees against any implementation; a provider package
 /// runs it from its own tests.
 public protocol BuildManager: Sendable {
-    /// Starts a build of `changes` (in order) on `queue`; a repeated call with the same `requestID` should find the
-    /// build the first one started rather than start another.
-    func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild
+    /// Starts a build of the request's changes (in order) on its queue. When ``TriggerRequest/mayHaveStarted``, a
+    /// manager that can look builds up by request id returns the build an earlier attempt started instead of
+    /// starting another.
+    func trigger(_ request: TriggerRequest) async throws -> TriggeredBuild
 
     /// The build's current status and what the provider reports about it.
     func status(_ build: BuildID) async throws -> BuildStatusReport
@@ -47,4 +48,9 @@ public protocol BuildManager: Sendable {
 
 extension BuildManager {
     public var capabilities: BuildManagerCapabilities { [] }
+
+    /// Starts a build as a retry would: an earlier attempt may have started it.
+    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
+        try await trigger(TriggerRequest(requestID: requestID, queue: queue, changes: changes, metadata: metadata, mayHaveStarted: true))
+    }
 }

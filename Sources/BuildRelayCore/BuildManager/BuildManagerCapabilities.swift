@@ -8,4 +8,10 @@ public struct BuildManagerCapabilities: OptionSet, Sendable, Hashable {
     /// graceful shutdown waits up to `worker.shutdownTimeout` for them, then stops them and reports them `failed`
     /// (infra, retryable).
     public static let localBuilds = BuildManagerCapabilities(rawValue: 1 << 0)
+
+    /// Before starting a build whose ``TriggerRequest/mayHaveStarted`` is set, the manager looks up the build an
+    /// earlier attempt started, which costs a vendor request. The worker then records each request's first trigger
+    /// attempt in `build.state` before making it and passes `mayHaveStarted: false`, so a first attempt is one
+    /// request; retries and takeovers of an attempt in flight look up.
+    public static let looksUpEarlierTriggers = BuildManagerCapabilities(rawValue: 1 << 1)
 }

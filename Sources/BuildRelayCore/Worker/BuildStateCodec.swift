@@ -19,6 +19,7 @@ public enum BuildStateCodec {
         out.raw(String(record.sequence))
         out.raw(#","cancelRequested":"#)
         out.raw(record.cancelRequested ? "true" : "false")
+        if record.triggerAttempted { out.raw(#","triggerAttempted":true"#) }
         out.raw(#","metadata":"#)
         out.object(record.metadata.entries)
         out.raw(#","traceparent":"#)
@@ -68,6 +69,7 @@ public enum BuildStateCodec {
             status: status,
             sequence: Int(try number(members, "sequence") ?? 0),
             cancelRequested: members["cancelRequested"] == .bool(true),
+            triggerAttempted: members["triggerAttempted"] == .bool(true),
             metadata: metadata,
             traceparent: try string(members, "traceparent"),
             triggeredAt: try number(members, "triggeredAt"),

@@ -12,6 +12,10 @@ public struct BuildStateRecord: Sendable, Hashable {
     public var sequence: Int
     /// A cancel command for this request id was accepted.
     public var cancelRequested: Bool
+    /// A trigger call was made (or is being made) for this request: a later one looks the build up before starting
+    /// another (``TriggerRequest/mayHaveStarted``). Written before a first attempt only for managers declaring
+    /// ``BuildManagerCapabilities/looksUpEarlierTriggers``.
+    public var triggerAttempted: Bool
     /// The trigger's metadata, merged into every event.
     public var metadata: BuildMetadata
     /// The build's trace context, carried on every event.
@@ -28,7 +32,7 @@ public struct BuildStateRecord: Sendable, Hashable {
 
     public init(
         requestID: RequestID, queue: String, buildID: BuildID? = nil, status: BuildStatus = .unknown, sequence: Int = 0,
-        cancelRequested: Bool = false, metadata: BuildMetadata = [:], traceparent: String, triggeredAt: Int64? = nil,
+        cancelRequested: Bool = false, triggerAttempted: Bool = false, metadata: BuildMetadata = [:], traceparent: String, triggeredAt: Int64? = nil,
         settledAt: Int64? = nil, recordedAt: Int64, lastEvent: [UInt8]? = nil
     ) {
         self.requestID = requestID
@@ -37,6 +41,7 @@ public struct BuildStateRecord: Sendable, Hashable {
         self.status = status
         self.sequence = sequence
         self.cancelRequested = cancelRequested
+        self.triggerAttempted = triggerAttempted
         self.metadata = metadata
         self.traceparent = traceparent
         self.triggeredAt = triggeredAt

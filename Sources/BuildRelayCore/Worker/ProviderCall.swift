@@ -1,7 +1,7 @@
 /// A call on a ``BuildManager``, run by one of the engine's provider tasks.
 struct ProviderCall: Sendable {
     enum Operation: Sendable {
-        case trigger(TriggerCommand)
+        case trigger(TriggerRequest)
         case status(BuildID)
         case cancel(BuildID)
         /// A cancel for a build already reported `failed` (given up on): its outcome is not applied.

@@ -25,6 +25,8 @@ final class TrackedBuild {
     enum AfterRecording {
         case publish
         case cancel
+        /// Make the request's first trigger call (its attempt is now recorded).
+        case trigger(TriggerCommand, offset: Int64)
         case nothing
     }
 
@@ -65,6 +67,12 @@ final class TrackedBuild {
     var isIdle: Bool {
         if case .idle = activity { return true }
         return false
+    }
+
+    /// A trigger attempt was recorded but never answered (the partition changed hands meanwhile): the build waits,
+    /// idle, for its trigger command to arrive again.
+    var isAttemptInterrupted: Bool {
+        isIdle && record.triggerAttempted && record.buildID == nil && !record.isSettled && record.sequence == 0
     }
 
     var isHeld: Bool {

@@ -461,10 +461,8 @@ public final class WorkerEngine: Sendable {
             if let due = call.due { metrics.recordPollLag(ContinuousClock.now - due) }
             let manager = call.queue.manager
             switch call.operation {
-            case .trigger(let trigger):
-                let result = await perform(call) {
-                    try await manager.trigger(queue: trigger.queue, changes: trigger.changes, metadata: trigger.metadata, requestID: trigger.requestID)
-                }
+            case .trigger(let request):
+                let result = await perform(call) { try await manager.trigger(request) }
                 finish(.trigger(call.build, result))
             case .status(let buildID):
                 let result = await perform(call) { try await manager.status(buildID) }

@@ -163,6 +163,10 @@ final class WorkerEngineState {
                     build.record.queue = trigger.queue
                     build.record.metadata = trigger.metadata
                     transition(build, to: .cancelled, providerMetadata: [:], error: nil, completes: [offset], table: table)
+                } else if build.isAttemptInterrupted {
+                    // Its attempt was in flight when the partition changed hands: this is the trigger again, from
+                    // the last committed offset. Try again, looking the build up first.
+                    startTrigger(trigger, offset: offset, build: build, table: table)
                 } else {
                     markProcessed(offset, table: table)
                 }
@@ -209,12 +213,30 @@ final class WorkerEngineState {
         }
     }
 
+    /// Takes a build slot and makes the first trigger call. For a manager that looks earlier builds up
+    /// (``BuildManagerCapabilities/looksUpEarlierTriggers``), a request's first attempt is recorded before it is
+    /// made, so that it can skip the look-up: any later attempt, here or on the partition's next owner, looks up.
     private func startTrigger(_ trigger: TriggerCommand, offset: Int64, build: TrackedBuild, table: PartitionTable) {
         guard let queue = queues[trigger.queue] else { return }
-        build.holdsSlot = true
-        buildsInFlight += 1
+        if !build.holdsSlot {
+            build.holdsSlot = true
+            buildsInFlight += 1
+        }
+        if !build.record.triggerAttempted, queue.manager.capabilities.contains(.looksUpEarlierTriggers) {
+            build.record.triggerAttempted = true
+            build.record.recordedAt = now
+            record(build, completes: [], then: .trigger(trigger, offset: offset), table: table)
+            return
+        }
+        callTrigger(trigger, offset: offset, mayHaveStarted: true, build: build, table: table)
+    }
+
+    private func callTrigger(_ trigger: TriggerCommand, offset: Int64, mayHaveStarted: Bool, build: TrackedBuild, table: PartitionTable) {
+        guard let queue = queues[trigger.queue] else { return }
         build.activity = .triggering(trigger, offset: offset, attempt: 1, firstFailure: nil)
-        emit(.call(ProviderCall(build: reference(of: build, in: table), queue: queue, operation: .trigger(trigger), traceparent: build.record.traceparent)))
+        emit(.call(ProviderCall(
+            build: reference(of: build, in: table), queue: queue, operation: .trigger(TriggerRequest(trigger, mayHaveStarted: mayHaveStarted)),
+            traceparent: build.record.traceparent)))
     }
 
     // MARK: Provider results
@@ -350,6 +372,13 @@ final class WorkerEngineState {
                 build: reference, transition: build.record.status))
         case .cancel:
             startCancel(reference, build, table: table)
+        case .trigger(let trigger, let offset):
+            guard !table.revoking else {
+                // The partition's next owner gets the trigger again, and this record: it tries again, looking up.
+                build.activity = .idle
+                return
+            }
+            callTrigger(trigger, offset: offset, mayHaveStarted: false, build: build, table: table)
         case .nothing:
             build.activity = .idle
             if build.record.isSettled { scheduleForget(reference, build.record) }
@@ -422,7 +451,8 @@ final class WorkerEngineState {
             guard let (table, build) = current(reference) else { return }
             guard case .triggering(let trigger, _, _, _) = build.activity, let queue = queues[trigger.queue] else { return }
             if table.revoking { return }
-            emit(.call(ProviderCall(build: reference, queue: queue, operation: .trigger(trigger), traceparent: build.record.traceparent)))
+            emit(.call(ProviderCall(
+                build: reference, queue: queue, operation: .trigger(TriggerRequest(trigger, mayHaveStarted: true)), traceparent: build.record.traceparent)))
         case .retryCancel(let reference):
             guard let (table, build) = current(reference) else { return }
             guard case .cancelling = build.activity, let buildID = build.record.buildID, let queue = queues[build.record.queue], !table.revoking else { return }

@@ -25,6 +25,9 @@ public final class BuildkiteBuildManager: BuildManager {
             requestTimeout: configuration.requestTimeout), logger: logger)
     }
 
+    /// A retried trigger looks the request's earlier build up first, which costs a request: a first attempt skips it.
+    public var capabilities: BuildManagerCapabilities { .looksUpEarlierTriggers }
+
     private var buildsPath: [String] { ["organizations", configuration.organization, "pipelines", configuration.pipeline, "builds"] }
 
     /// What a 404 on the pipeline's builds means.
@@ -32,9 +35,10 @@ public final class BuildkiteBuildManager: BuildManager {
         "no pipeline \(configuration.organization)/\(configuration.pipeline); check the queue's buildkite.organization and buildkite.pipeline"
     }
 
-    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
+    public func trigger(_ request: TriggerRequest) async throws -> TriggeredBuild {
+        let (queue, changes, metadata, requestID) = (request.queue, request.changes, request.metadata, request.requestID)
         try closed.checkOpen()
-        if let existing = try await build(for: requestID) { return TriggeredBuild(id: BuildID(String(existing.number)), status: existing.status) }
+        if request.mayHaveStarted, let existing = try await build(for: requestID) { return TriggeredBuild(id: BuildID(String(existing.number)), status: existing.status) }
         let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)
         let body: [String: Any] = [
             "commit": inputs.revision, "branch": configuration.branch, "message": inputs.title,

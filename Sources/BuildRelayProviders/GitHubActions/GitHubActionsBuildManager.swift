@@ -42,6 +42,9 @@ public final class GitHubActionsBuildManager: BuildManager {
             headers: [("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28")]), logger: logger)
     }
 
+    /// A retried trigger looks the request's earlier build up first, which costs a request: a first attempt skips it.
+    public var capabilities: BuildManagerCapabilities { .looksUpEarlierTriggers }
+
     private var workflowPath: [String] { configuration.repositoryPath + ["actions", "workflows", configuration.workflow] }
 
     /// What a 404 on the workflow means.
@@ -49,10 +52,11 @@ public final class GitHubActionsBuildManager: BuildManager {
         "no workflow \(configuration.workflow) in \(configuration.repository); check the queue's githubActions.repository and githubActions.workflow"
     }
 
-    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
+    public func trigger(_ request: TriggerRequest) async throws -> TriggeredBuild {
+        let (queue, changes, metadata, requestID) = (request.queue, request.changes, request.metadata, request.requestID)
         try closed.checkOpen()
         let dispatchedAt = now()
-        if let existing = try await findRun(for: requestID, createdAfter: dispatchedAt.addingTimeInterval(-86_400)) {
+        if request.mayHaveStarted, let existing = try await findRun(for: requestID, createdAfter: dispatchedAt.addingTimeInterval(-86_400)) {
             return TriggeredBuild(id: BuildID(Self.runPrefix + String(existing.id)), status: existing.buildStatus)
         }
         let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)

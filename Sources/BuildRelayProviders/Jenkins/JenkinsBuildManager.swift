@@ -38,9 +38,13 @@ public final class JenkinsBuildManager: BuildManager {
             requestTimeout: configuration.requestTimeout), logger: logger)
     }
 
-    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
+    /// A retried trigger looks the request's earlier build up first, which costs a request: a first attempt skips it.
+    public var capabilities: BuildManagerCapabilities { .looksUpEarlierTriggers }
+
+    public func trigger(_ request: TriggerRequest) async throws -> TriggeredBuild {
+        let (queue, changes, metadata, requestID) = (request.queue, request.changes, request.metadata, request.requestID)
         try closed.checkOpen()
-        if let item = try await earlierTrigger(of: requestID) { return TriggeredBuild(id: BuildID(Self.prefix + String(item))) }
+        if request.mayHaveStarted, let item = try await earlierTrigger(of: requestID) { return TriggeredBuild(id: BuildID(Self.prefix + String(item))) }
         let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)
         let parameters = inputs.variables.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         let request = VendorRequest(.POST, configuration.jobPath + ["buildWithParameters"], body: .form(parameters))

@@ -7,7 +7,8 @@ public struct NoopBuildManager: BuildManager {
 
     public init() {}
 
-    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
+    public func trigger(_ request: TriggerRequest) async throws -> TriggeredBuild {
+        let requestID = request.requestID
         try closed.checkOpen()
         return TriggeredBuild(id: BuildID(Self.prefix + requestID.rawValue), status: .succeeded)
     }

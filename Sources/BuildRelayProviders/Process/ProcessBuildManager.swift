@@ -59,7 +59,8 @@ public final class ProcessBuildManager: BuildManager {
     /// Builds die with their worker.
     public var capabilities: BuildManagerCapabilities { .localBuilds }
 
-    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
+    public func trigger(_ request: TriggerRequest) async throws -> TriggeredBuild {
+        let (queue, changes, metadata, requestID) = (request.queue, request.changes, request.metadata, request.requestID)
         try closed.checkOpen()
         let (existing, number) = state.withLock { state -> (BuildID?, Int) in
             // Finished builds are kept an hour for late status and cancel calls, then forgotten.

@@ -21,7 +21,8 @@ public final class SimulatedBuildManager: BuildManager {
         self.now = now
     }
 
-    public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {
+    public func trigger(_ request: TriggerRequest) async throws -> TriggeredBuild {
+        let requestID = request.requestID
         try closed.checkOpen()
         let seed = Self.seed(requestID.rawValue)
         let minimum = configuration.minimumDuration.wholeMilliseconds

@@ -56,11 +56,15 @@ final class EngineSimulator {
 
     /// A simulator whose queues (all of them `q` unless named) never see a call: the simulator answers for them.
     /// `seed` draws the jitter of polls and backoffs.
-    init(settings: WorkerSettings = EngineSimulator.settings(), queues: [String] = ["q"], localQueues: [String] = [], seed: UInt64 = 1) {
-        let all = queues.map { BuildQueue(name: $0, provider: "test", manager: UnusedBuildManager(), pollIntervals: settings.pollIntervals) }
-            + localQueues.map {
-                BuildQueue(name: $0, provider: "test", manager: UnusedBuildManager(capabilities: .localBuilds), pollIntervals: settings.pollIntervals)
-            }
+    /// `localQueues` declare ``BuildManagerCapabilities/localBuilds``, `lookupQueues` ``BuildManagerCapabilities/looksUpEarlierTriggers``.
+    init(
+        settings: WorkerSettings = EngineSimulator.settings(), queues: [String] = ["q"], localQueues: [String] = [], lookupQueues: [String] = [],
+        seed: UInt64 = 1
+    ) {
+        func queue(_ name: String, _ capabilities: BuildManagerCapabilities) -> BuildQueue {
+            BuildQueue(name: name, provider: "test", manager: UnusedBuildManager(capabilities: capabilities), pollIntervals: settings.pollIntervals)
+        }
+        let all = queues.map { queue($0, []) } + localQueues.map { queue($0, .localBuilds) } + lookupQueues.map { queue($0, .looksUpEarlierTriggers) }
         state = WorkerEngineState(settings: settings, queues: Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) }), seed: seed)
     }
 
@@ -258,6 +262,14 @@ final class EngineSimulator {
     /// The operations of the calls waiting for an answer, as `trigger a`, `status a`, `cancel a`.
     var pendingCalls: [String] { calls.map { "\($0.operation.name) \($0.build.requestID)" } }
 
+    /// The request of the waiting trigger call for `id`.
+    func pendingTrigger(_ id: String) -> TriggerRequest? {
+        for call in calls where call.build.requestID.rawValue == id {
+            if case .trigger(let request) = call.operation { return request }
+        }
+        return nil
+    }
+
     /// Answers the oldest call of `operation` (`trigger`, `status` or `cancel`) for `id`.
     func answer(_ operation: String, _ id: String, _ result: Result<ProviderAnswer, any Error>) {
         guard let index = calls.firstIndex(where: { $0.operation.name == operation && $0.build.requestID.rawValue == id }) else {
@@ -320,7 +332,7 @@ final class EngineSimulator {
 struct UnusedBuildManager: BuildManager {
     var capabilities: BuildManagerCapabilities = []
 
-    func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild { throw Unused() }
+    func trigger(_ request: TriggerRequest) async throws -> TriggeredBuild { throw Unused() }
     func status(_ build: BuildID) async throws -> BuildStatusReport { throw Unused() }
     func cancel(_ build: BuildID) async throws { throw Unused() }
     func close() async throws {}

@@ -278,6 +278,37 @@ struct WorkerEngineStateTests {
         #expect(sim.committed[0] == sim.consumedCount())
     }
 
+    @Test("for a manager that looks earlier builds up, a first attempt is recorded, then made without the look-up; a retry and a takeover look up")
+    func recordedTriggerAttempts() {
+        let sim = EngineSimulator(queues: ["q"], lookupQueues: ["vendor"])
+        sim.assign()
+        sim.trigger("a", queue: "vendor")
+        #expect(sim.pendingCalls.isEmpty, "the attempt is recorded before the call")
+        sim.acknowledgeNext()
+        #expect(sim.pendingTrigger("a")?.mayHaveStarted == false)
+        #expect(sim.committed[0] == nil, "the trigger is processed once the build is accepted")
+        sim.answer("trigger", "a", .failure(Self.unavailable))
+        sim.advance(by: .seconds(3))
+        #expect(sim.pendingTrigger("a")?.mayHaveStarted == true, "a retry may find the build the first attempt started")
+        sim.answer("trigger", "a", .success(.done))
+        sim.acknowledgeAll()
+        #expect(sim.statuses(of: "a") == ["accepted"])
+        #expect(sim.committed[0] == 1)
+
+        sim.trigger("b", queue: "vendor")
+        sim.acknowledgeNext()
+        #expect(sim.pendingTrigger("b")?.mayHaveStarted == false)
+        sim.handOver(crash: 0) { _ in .success(.done) }
+        #expect(sim.pendingTrigger("b")?.mayHaveStarted == true, "the next owner restored the attempt and looks up")
+        sim.answer("trigger", "b", .success(.done))
+        sim.acknowledgeAll()
+        #expect(sim.statuses(of: "b") == ["accepted"])
+        #expect(sim.committed[0] == 2)
+
+        sim.trigger("c")
+        #expect(sim.pendingTrigger("c")?.mayHaveStarted == true, "a manager that does not look up is called at once")
+    }
+
     @Test("a command off its home partition is forwarded; its offset commits once the copy is stored")
     func forwarding() {
         let sim = EngineSimulator()
