@@ -3,8 +3,9 @@ import Foundation
 import Logging
 import Synchronization
 
-/// GitHub's Actions REST API as documented, for one repository (`acme/api`) and workflow (`ci.yml`): dispatch (204,
-/// no run id), the workflow's runs (`event`, `created` filters; newest first, `per_page` (default 30, at most 100)
+/// GitHub's Actions REST API as documented, for one repository (`acme/api`) and workflow (`ci.yml`): dispatch (200
+/// with the run's id when asked with `return_run_details`, as github.com answers since February 2026; see
+/// ``DispatchDetails`` for older servers), the workflow's runs (`event`, `created` filters; newest first, `per_page` (default 30, at most 100)
 /// and `page`), a run, and cancel (202, or 409 once completed); 401
 /// without the bearer token, 404 for another workflow. The workflow's `run-name` is `BuildRelay <request id>`, as
 /// docs/providers.md's example sets it. A dispatched run shows in the runs list only after ``listsBeforeRunAppears``
@@ -26,8 +27,19 @@ public final class FakeGitHub: Sendable {
         var hiddenFor: Int
     }
 
+    /// What a dispatch with `return_run_details: true` gets.
+    public enum DispatchDetails: Sendable {
+        /// 200 with `workflow_run_id`, `run_url` and `html_url` (github.com since February 2026).
+        case returned
+        /// 204 and no body, the flag ignored (github.com before).
+        case ignored
+        /// 422 for an unknown key (GitHub Enterprise Server before 3.21).
+        case refused
+    }
+
     private struct State {
         var runs: [Int: Run] = [:]
+        var dispatchDetails = DispatchDetails.returned
         var nextID = 9001
         var conclusion: String? = "success"
         var listsBeforeRunAppears = 0
@@ -55,6 +67,11 @@ public final class FakeGitHub: Sendable {
     }
 
     public var runs: [Run] { state.withLock { $0.runs.values.sorted { $0.id < $1.id } } }
+
+    public var dispatchDetails: DispatchDetails {
+        get { state.withLock { $0.dispatchDetails } }
+        set { state.withLock { $0.dispatchDetails = newValue } }
+    }
 
     /// Adds dispatched runs for these request ids, as other dispatches of the workflow would.
     public func addRuns(requestIDs: [String]) {
@@ -100,10 +117,20 @@ public final class FakeGitHub: Sendable {
               let requestID = inputs["buildrelay_request_id"] else {
             return .json(422, ["message": "Invalid request: ref and inputs are required"], headers: headers)
         }
-        state.withLock { state in
+        let wantsDetails = body["return_run_details"] as? Bool == true
+        return state.withLock { state in
+            if wantsDetails, state.dispatchDetails == .refused {
+                return .json(422, ["message": "Invalid request.\n\n\"return_run_details\" is not a permitted key.",
+                                   "documentation_url": "https://docs.github.com/enterprise-server@3.20/rest"], headers: headers)
+            }
+            let id = state.nextID
             state.addRun(requestID: requestID, ref: ref, inputs: inputs, hiddenFor: state.listsBeforeRunAppears)
+            guard wantsDetails, state.dispatchDetails == .returned else { return FakeVendorServer.Response(status: 204, headers: headers) }
+            return .json(200, [
+                "workflow_run_id": id, "run_url": "https://api.github.com/repos/acme/api/actions/runs/\(id)",
+                "html_url": "https://github.com/acme/api/actions/runs/\(id)",
+            ], headers: headers)
         }
-        return FakeVendorServer.Response(status: 204, headers: headers)
     }
 
     private func list(_ request: FakeVendorServer.Request, headers: [String: String]) -> FakeVendorServer.Response {

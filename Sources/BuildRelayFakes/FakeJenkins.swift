@@ -29,6 +29,8 @@ public final class FakeJenkins: Sendable {
         public var building = true
         public var result: String?
         public var stopped = false
+        /// The stop requests it got (`stop`, `term`, `kill`), in order.
+        public var stopRequests: [String] = []
     }
 
     private struct State {
@@ -39,6 +41,7 @@ public final class FakeJenkins: Sendable {
         var itemsExpired = false
         var requireCrumb = false
         var outcome: String? = "SUCCESS"
+        var ignoredStops = 0
     }
 
     private let state = Mutex(State())
@@ -55,6 +58,13 @@ public final class FakeJenkins: Sendable {
     public var requireCrumb: Bool {
         get { state.withLock { $0.requireCrumb } }
         set { state.withLock { $0.requireCrumb = newValue } }
+    }
+
+    /// How many of a running build's stop requests (`stop`, then `term`, then `kill`) it ignores before it ends, as
+    /// a Pipeline build busy in a step may; 0 ends it at `stop`.
+    public var ignoredStops: Int {
+        get { state.withLock { $0.ignoredStops } }
+        set { state.withLock { $0.ignoredStops = newValue } }
     }
 
     public var items: [QueueItem] { state.withLock { $0.items.values.sorted { $0.id < $1.id } } }
@@ -102,21 +112,27 @@ public final class FakeJenkins: Sendable {
             return .json(200, ["_class": "hudson.model.FreeStyleProject", "builds": list])
         case ("GET", let path) where path.count == 7 && path.starts(with: jobPath) && path[5...] == ["api", "json"]:
             return build(Int(path[4]))
-        case ("POST", let path) where path.count == 6 && path.starts(with: jobPath) && path[5] == "stop":
-            return stop(Int(path[4]))
+        case ("POST", let path) where path.count == 6 && path.starts(with: jobPath) && ["stop", "term", "kill"].contains(path[5]):
+            return stop(Int(path[4]), with: path[5])
         default:
             return FakeVendorServer.Response(status: 404, body: Array("Not Found".utf8))
         }
     }
 
+    /// A new queue item (201), or, when an item with the same parameters is still waiting, Jenkins's merge into it:
+    /// 303 with that item's `Location`.
     private func enqueue(_ request: FakeVendorServer.Request) -> FakeVendorServer.Response {
-        let id = state.withLock { state in
+        let parameters = request.form
+        let (id, merged) = state.withLock { state in
+            if let waiting = state.items.values.first(where: { $0.parameters == parameters && $0.buildNumber == nil && !$0.cancelled }) {
+                return (waiting.id, true)
+            }
             let id = state.nextItem
             state.nextItem += 1
-            state.items[id] = QueueItem(id: id, parameters: request.form)
-            return id
+            state.items[id] = QueueItem(id: id, parameters: parameters)
+            return (id, false)
         }
-        return FakeVendorServer.Response(status: 201, headers: ["Location": "http://jenkins.invalid/queue/item/\(id)/"])
+        return FakeVendorServer.Response(status: merged ? 303 : 201, headers: ["Location": "http://jenkins.invalid/queue/item/\(id)/"])
     }
 
     /// `/queue/api/json`: the items still waiting, as Jenkins lists them (started and cancelled ones have left).
@@ -183,10 +199,11 @@ public final class FakeJenkins: Sendable {
         }
     }
 
-    private func stop(_ number: Int?) -> FakeVendorServer.Response {
+    private func stop(_ number: Int?, with request: String) -> FakeVendorServer.Response {
         state.withLock { state in
             guard let number, state.builds[number] != nil else { return FakeVendorServer.Response(status: 404, body: Array("Not Found".utf8)) }
-            if state.builds[number]?.building == true {
+            state.builds[number]?.stopRequests.append(request)
+            if state.builds[number]?.building == true, state.builds[number]!.stopRequests.count > state.ignoredStops {
                 state.builds[number]?.building = false
                 state.builds[number]?.result = "ABORTED"
                 state.builds[number]?.stopped = true

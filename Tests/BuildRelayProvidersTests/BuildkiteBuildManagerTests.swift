@@ -78,7 +78,8 @@ struct BuildkiteBuildManagerTests {
 
     @Test("every Buildkite state maps as the contract says", arguments: [
         ("creating", BuildStatus.accepted), ("scheduled", .accepted), ("running", .running), ("blocked", .running),
-        ("failing", .running), ("passed", .succeeded), ("failed", .failed), ("not_run", .failed), ("skipped", .failed),
+        ("failing", .running), ("waiting", .running), ("waiting_failed", .running),
+        ("passed", .succeeded), ("failed", .failed), ("not_run", .failed), ("skipped", .failed),
         ("canceling", .cancelled), ("canceled", .cancelled), ("something_new", .unknown),
     ])
     func statesMap(_ state: String, _ expected: BuildStatus) async throws {

@@ -9,14 +9,15 @@ import Testing
 struct GitHubActionsBuildManagerTests {
     static let changes = [BuildChange(uris: ["github://acme/api/pull/5/0123456789abcdef"], action: .apply)]
 
-    @Test("trigger dispatches the workflow on ref with the contract's inputs, the API's headers and the bearer token")
+    @Test("trigger dispatches the workflow on ref with the contract's inputs, the API's headers and the bearer token, and gets the run's id")
     func triggerDispatches() async throws {
         try await FakeGitHub.withManager { manager, fake, server in
-            let buildTriggered = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: ["author": "kim"], requestID: RequestID(rawValue: "req-g1")!)
-            let (build, status) = (buildTriggered.id, buildTriggered.status)
-            #expect(status == .accepted)
-            #expect(build.rawValue.hasPrefix("dispatch-") && build.rawValue.hasSuffix("-req-g1"))
+            let triggered = try await manager.trigger(TriggerRequest(
+                requestID: RequestID(rawValue: "req-g1")!, queue: "gha", changes: Self.changes, metadata: ["author": "kim"], mayHaveStarted: false))
+            #expect(triggered == TriggeredBuild(id: BuildID("run-9001"), status: .accepted))
+            #expect(server.requests.map(\.method) == ["POST"], "a first attempt is one request")
             let dispatch = try #require(server.requests.first { $0.method == "POST" })
+            #expect(dispatch.bodyJSON?["return_run_details"] as? Bool == true)
             #expect(dispatch.path == ["repos", "acme", "api", "actions", "workflows", "ci.yml", "dispatches"])
             #expect(dispatch.headers["authorization"] == "Bearer \(FakeGitHub.token)")
             #expect(dispatch.headers["accept"] == "application/vnd.github+json")
@@ -29,9 +30,31 @@ struct GitHubActionsBuildManagerTests {
         }
     }
 
+    @Test("a server that ignores return_run_details (204), or refuses it (GitHub Enterprise Server before 3.21), gets a dispatch; the run is found by its name")
+    func dispatchWithoutRunDetails() async throws {
+        try await FakeGitHub.withManager { manager, fake, server in
+            fake.dispatchDetails = .ignored
+            let ignored = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-204")!).id
+            #expect(ignored.rawValue.hasPrefix("dispatch-") && ignored.rawValue.hasSuffix("-req-204"))
+            #expect(try await manager.status(ignored).metadata["github.run"] == "9001")
+
+            fake.dispatchDetails = .refused
+            let before = server.requests.count
+            let refused = try await manager.trigger(TriggerRequest(
+                requestID: RequestID(rawValue: "req-ghes")!, queue: "gha", changes: Self.changes, mayHaveStarted: false))
+            #expect(refused.id.rawValue.hasPrefix("dispatch-"))
+            let posts = server.requests.dropFirst(before).filter { $0.method == "POST" }
+            #expect(posts.map { $0.bodyJSON?["return_run_details"] as? Bool } == [true, nil], "sent again without the flag")
+            #expect(fake.runs.count == 2, "the refused dispatch ran nothing")
+            _ = try await manager.trigger(TriggerRequest(requestID: RequestID(rawValue: "req-ghes-2")!, queue: "gha", changes: Self.changes, mayHaveStarted: false))
+            #expect(server.requests.last { $0.method == "POST" }?.bodyJSON?["return_run_details"] == nil, "the refusal is remembered")
+        }
+    }
+
     @Test("until the dispatched run shows in the runs list the build is accepted; then its status maps as the contract says")
     func runIsFoundByItsName() async throws {
         try await FakeGitHub.withManager { manager, fake, server in
+            fake.dispatchDetails = .ignored
             fake.listsBeforeRunAppears = 2  // hidden from the next two looks (the trigger looked before dispatching)
             let build = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-late")!).id
             #expect(try await manager.status(build) == BuildStatusReport(status: .accepted, metadata: ["github.run": "pending"]))
@@ -93,6 +116,7 @@ struct GitHubActionsBuildManagerTests {
     @Test("a run that never appears fails the build with a user error about run-name")
     func missingRunNameIsAUserError() async throws {
         try await FakeGitHub.withManager(runAppearanceTimeout: .zero) { manager, fake, _ in
+            fake.dispatchDetails = .ignored
             fake.listsBeforeRunAppears = 1_000
             let build = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-lost")!).id
             let error = await #expect(throws: BuildError.self) { _ = try await manager.status(build) }
@@ -112,6 +136,7 @@ struct GitHubActionsBuildManagerTests {
             #expect(try await manager.status(build).status == .cancelled)
             try await manager.cancel(build)  // completed: 409, a no-op
 
+            fake.dispatchDetails = .ignored
             fake.listsBeforeRunAppears = 1_000
             let hidden = try await manager.trigger(queue: "gha", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-hidden")!).id
             let error = await #expect(throws: BuildError.self) { try await manager.cancel(hidden) }

@@ -111,6 +111,41 @@ struct JenkinsBuildManagerTests {
         }
     }
 
+    @Test("a running build that ignores stop gets term, then kill, each only after stopEscalationDelay")
+    func stopEscalates() async throws {
+        try await FakeJenkins.withManager(stopEscalationDelay: .seconds(2)) { manager, fake, _ in
+            fake.outcome = nil
+            fake.ignoredStops = 2  // a Pipeline build that ends only when killed
+            let build = try await manager.trigger(queue: "nightly", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-stuck")!).id
+            fake.startWaitingBuilds()
+            #expect(try await manager.status(build).status == .running)
+            try await manager.cancel(build)
+            #expect(try await manager.status(build).status == .running)
+            #expect(fake.builds.first?.stopRequests == ["stop"], "nothing harder before the delay")
+            let statuses = LockedArray<BuildStatus>()
+            try await waitUntil("the build ends") {
+                let status = try await manager.status(build).status
+                statuses.append(status)
+                return status.isTerminal
+            }
+            #expect(fake.builds.first?.stopRequests == ["stop", "term", "kill"])
+            #expect(statuses.values.last == .cancelled)
+        }
+    }
+
+    @Test("a trigger Jenkins merges into an identical waiting item (303) adopts that item")
+    func mergedTriggerIsAdopted() async throws {
+        try await FakeJenkins.withManager { manager, fake, server in
+            fake.outcome = nil
+            let request = TriggerRequest(requestID: RequestID(rawValue: "req-twice")!, queue: "nightly", changes: Self.changes, mayHaveStarted: false)
+            let first = try await manager.trigger(request)
+            let second = try await manager.trigger(request)
+            #expect(server.requests.filter { $0.path.last == "buildWithParameters" }.count == 2)
+            #expect(second == first)
+            #expect(fake.items.count == 1)
+        }
+    }
+
     @Test("when Jenkins asks for a CSRF crumb, the provider fetches one and posts again")
     func crumbIsFetchedWhenAskedFor() async throws {
         try await FakeJenkins.withManager { manager, fake, server in

@@ -94,6 +94,7 @@ struct VendorProviderWorkerTests {
     @Test("GitHub Actions: a dispatch whose run appears late streams accepted, running, succeeded with the run's page")
     func githubActionsQueue() async throws {
         let fake = FakeGitHub()
+        fake.dispatchDetails = .ignored  // a server that does not return the run's id: it is found by its name
         fake.listsBeforeRunAppears = 2
         try await FakeVendorServer.run(handler: fake.handle) { server in
             let harness = try WorkerHarness()

@@ -5,10 +5,13 @@ import Synchronization
 
 /// Builds with a GitHub Actions workflow (`workflow_dispatch`) through the REST API.
 ///
-/// - `trigger` first looks for a run of the workflow already named with the request id (a retried trigger); else it
-///   dispatches the workflow (`POST …/workflows/{workflow}/dispatches`) on `ref` with the inputs
-///   `buildrelay_request_id`, `buildrelay_queue` and `buildrelay_changes` (JSON). A dispatch returns no run id, so
-///   the ``BuildID`` then names the dispatch (`dispatch-<unix seconds>-<request id>`) and polls look the run up
+/// - `trigger` first looks for a run of the workflow already named with the request id (when an earlier attempt may
+///   have dispatched it); else it dispatches the workflow (`POST …/workflows/{workflow}/dispatches`) on `ref` with
+///   the inputs `buildrelay_request_id`, `buildrelay_queue` and `buildrelay_changes` (JSON), asking for the run's
+///   id (`return_run_details`). GitHub answers 200 with `workflow_run_id`, and the ``BuildID`` is the run's. A 204
+///   (a server that ignores the flag), or a 400/422 refusing it (GitHub Enterprise Server before 3.21, remembered:
+///   the dispatch is sent again without it), returns no run id: the ``BuildID`` then names the dispatch
+///   (`dispatch-<unix seconds>-<request id>`) and polls look the run up
 ///   (`GET …/runs?event=workflow_dispatch&created>=…`, matching the request id in the run's name, which the
 ///   workflow's `run-name` sets), reporting `accepted` until it appears; a run found is remembered (transient).
 /// - `status` reads `GET /repos/{owner}/{repo}/actions/runs/{id}`; `cancel` is `POST …/runs/{id}/cancel` (GitHub's 409
@@ -21,6 +24,8 @@ public final class GitHubActionsBuildManager: BuildManager {
     private let closed = ClosedState()
     /// Dispatch build id → run id, once found.
     private let runs = Mutex<[String: Int]>([:])
+    /// The server refused `return_run_details` once: it is not asked for again.
+    private let runDetailsRefused = Atomic<Bool>(false)
     private let now: @Sendable () -> Date
 
     private static let dispatchPrefix = "dispatch-"
@@ -60,16 +65,38 @@ public final class GitHubActionsBuildManager: BuildManager {
             return TriggeredBuild(id: BuildID(Self.runPrefix + String(existing.id)), status: existing.buildStatus)
         }
         let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)
-        let body: [String: Any] = [
+        var body: [String: Any] = [
             "ref": configuration.ref,
             "inputs": ["buildrelay_request_id": requestID.rawValue, "buildrelay_queue": queue, "buildrelay_changes": inputs.changesJSON],
         ]
-        let request = VendorRequest(.POST, workflowPath + ["dispatches"], body: .json(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))))
-        let response = try await http.send(request)
+        let asksForDetails = !runDetailsRefused.load(ordering: .relaxed)
+        if asksForDetails { body["return_run_details"] = true }
+        let dispatch = VendorRequest(.POST, workflowPath + ["dispatches"], body: .json(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))))
+        let response = try await http.send(dispatch)
+        if asksForDetails, response.status == 400 || response.status == 422,
+           String(decoding: response.body, as: UTF8.self).contains("return_run_details") {
+            // A server that does not know the flag refuses the whole dispatch: nothing ran. Send it again without.
+            runDetailsRefused.store(true, ordering: .relaxed)
+            var again = request
+            again.mayHaveStarted = false
+            return try await trigger(again)
+        }
         guard response.isSuccess else {
-            throw http.failure(response, for: request, notFound: workflowNotFound)
+            throw http.failure(response, for: dispatch, notFound: workflowNotFound)
+        }
+        if response.status == 200, let details = try? JSONDecoder().decode(DispatchDetails.self, from: Data(response.body)) {
+            return TriggeredBuild(id: BuildID(Self.runPrefix + String(details.workflowRunID)))
         }
         return TriggeredBuild(id: BuildID("\(Self.dispatchPrefix)\(Int(dispatchedAt.timeIntervalSince1970))-\(requestID.rawValue)"))
+    }
+
+    /// What a dispatch with `return_run_details` answers.
+    private struct DispatchDetails: Decodable {
+        var workflowRunID: Int
+
+        enum CodingKeys: String, CodingKey {
+            case workflowRunID = "workflow_run_id"
+        }
     }
 
     public func status(_ build: BuildID) async throws -> BuildStatusReport {

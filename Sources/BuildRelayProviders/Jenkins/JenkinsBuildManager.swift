@@ -9,12 +9,15 @@ import Synchronization
 ///   among the items waiting in the queue, then among the job's latest 100 builds; a retried trigger adopts what it
 ///   finds. Otherwise it posts the contract's `BUILDRELAY_*` parameters to `/job/{path}/buildWithParameters` and
 ///   keeps the queue item id from `Location` as the ``BuildID`` (`queue-<id>`): Jenkins numbers the build only once
-///   it starts.
+///   it starts. When Jenkins merges the post into an identical item already waiting, it answers 303 with that
+///   item's `Location`: the item is adopted.
 /// - `status` reads the queue item until it names its build, then the build (`building`, `result`). Queue items
 ///   vanish about five minutes after leaving the queue, so a build first polled later (after a takeover, say) is
 ///   found among the job's builds by its `queueId`. The number found is remembered, as transient state only.
 /// - `cancel` is `POST /queue/cancelItem?id=` while queued and `POST /job/{path}/{n}/stop` while running; a finished
-///   build makes it a no-op.
+///   build makes it a no-op. A Pipeline build may ignore `stop`: a status read that finds it still running
+///   ``JenkinsConfiguration/stopEscalationDelay`` after the `stop` sends `term`, and as long after that `kill`
+///   (the escalation is transient state: after a takeover the worker's cancel starts it again).
 /// - Authentication is the user and API token (HTTP basic); when Jenkins asks for a CSRF crumb, one is fetched
 ///   from `/crumbIssuer/api/json` and sent with the next posts.
 public final class JenkinsBuildManager: BuildManager {
@@ -24,6 +27,21 @@ public final class JenkinsBuildManager: BuildManager {
     private let crumb = Mutex<(name: String, value: String)?>(nil)
     /// Queue item id → build number, once known.
     private let buildNumbers = Mutex<[Int: Int]>([:])
+    /// Running builds asked to stop, by number: the last request sent and when.
+    private let stopping = Mutex<[Int: (request: StopRequest, sentAt: ContinuousClock.Instant)]>([:])
+
+    /// Jenkins's ways of ending a running build, gentlest first.
+    private enum StopRequest: String {
+        case stop, term, kill
+
+        var next: StopRequest? {
+            switch self {
+            case .stop: .term
+            case .term: .kill
+            case .kill: nil
+            }
+        }
+    }
 
     private static let prefix = "queue-"
 
@@ -49,7 +67,8 @@ public final class JenkinsBuildManager: BuildManager {
         let parameters = inputs.variables.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         let request = VendorRequest(.POST, configuration.jobPath + ["buildWithParameters"], body: .form(parameters))
         let response = try await post(request)
-        guard response.status == 201 || response.status == 200 || response.status == 302 else {
+        // 303: merged into an identical item already waiting, which `Location` names.
+        guard [200, 201, 302, 303].contains(response.status) else {
             throw http.failure(response, for: request, notFound: jobNotFound)
         }
         guard let location = response.header("Location"), let item = Self.queueItemID(location) else {
@@ -69,8 +88,33 @@ public final class JenkinsBuildManager: BuildManager {
             return BuildStatusReport(status: .cancelled, metadata: ["jenkins.queue": "cancelled"])
         case .started(let number):
             let found = try await jenkinsBuild(number)
+            try await escalateStop(number, isFinished: found.status.isTerminal)
             return BuildStatusReport(status: found.status, metadata: found.metadata)
         }
+    }
+
+    /// Sends the next, harder stop request to a build still running ``JenkinsConfiguration/stopEscalationDelay``
+    /// after the last one; forgets a finished build.
+    private func escalateStop(_ number: Int, isFinished: Bool) async throws {
+        let next = stopping.withLock { stopping -> StopRequest? in
+            guard let (last, sentAt) = stopping[number] else { return nil }
+            guard !isFinished else {
+                stopping[number] = nil
+                return nil
+            }
+            guard ContinuousClock.now - sentAt >= configuration.stopEscalationDelay, let next = last.next else { return nil }
+            stopping[number] = (next, .now)
+            return next
+        }
+        guard let next else { return }
+        try await sendStop(next, to: number)
+    }
+
+    private func sendStop(_ stop: StopRequest, to number: Int) async throws {
+        let request = VendorRequest(.POST, configuration.jobPath + [String(number), stop.rawValue], isIdempotent: true)
+        let response = try await post(request)
+        // A redirect (302), or 200/204 in newer versions; 404: the build is gone.
+        guard response.isSuccess || response.status == 302 || response.status == 404 else { throw http.failure(response, for: request) }
     }
 
     public func cancel(_ build: BuildID) async throws {
@@ -84,7 +128,9 @@ public final class JenkinsBuildManager: BuildManager {
             request = VendorRequest(.POST, ["queue", "cancelItem"], query: [("id", String(item))], isIdempotent: true)
         case .started(let number):
             guard try await jenkinsBuild(number).status.isTerminal == false else { return }
-            request = VendorRequest(.POST, configuration.jobPath + [String(number), "stop"], isIdempotent: true)
+            stopping.withLock { $0[number] = $0[number] ?? (.stop, .now) }
+            try await sendStop(.stop, to: number)
+            return
         }
         let response = try await post(request)
         // Jenkins answers both with a redirect (302) or, in newer versions, 204; 404: already gone from the queue.

@@ -12,10 +12,13 @@ public struct JenkinsConfiguration: Sendable, Hashable {
     public var maxRequestsPerMinute: Int?
     /// The queue's `requestTimeout`: how long one API request may take before it counts as failed (retryable).
     public var requestTimeout: Duration
+    /// How long a running build that was asked to `stop` may keep running before it is asked to `term`, and as long
+    /// again before `kill` (a Pipeline build may ignore the gentler requests).
+    public var stopEscalationDelay: Duration
 
     public init(
         url: String, job: String, user: Secret, token: Secret, credentialsSetting: String = "the Jenkins user and API token",
-        maxRequestsPerMinute: Int? = nil, requestTimeout: Duration = VendorDefaults.requestTimeout
+        maxRequestsPerMinute: Int? = nil, requestTimeout: Duration = VendorDefaults.requestTimeout, stopEscalationDelay: Duration = .seconds(30)
     ) {
         self.url = url
         self.job = job
@@ -24,6 +27,7 @@ public struct JenkinsConfiguration: Sendable, Hashable {
         self.credentialsSetting = credentialsSetting
         self.maxRequestsPerMinute = maxRequestsPerMinute
         self.requestTimeout = requestTimeout
+        self.stopEscalationDelay = stopEscalationDelay
     }
 
     /// `["job", "api", "job", "nightly"]`.

@@ -42,14 +42,15 @@ extension FakeGitHub {
 extension FakeJenkins {
     /// Runs `body` with a manager pointed at a new fake Jenkins; the manager is closed afterwards.
     public static func withManager(
-        logger: Logger = testLogger(), job: String = FakeJenkins.job,
+        logger: Logger = testLogger(), job: String = FakeJenkins.job, stopEscalationDelay: Duration = .seconds(30),
         _ body: (JenkinsBuildManager, FakeJenkins, FakeVendorServer) async throws -> Void
     ) async throws {
         let fake = FakeJenkins()
         try await FakeVendorServer.run(handler: fake.handle) { server in
             let manager = JenkinsBuildManager(configuration: JenkinsConfiguration(
                 url: server.baseURL, job: job, user: Secret(FakeJenkins.user), token: Secret(FakeJenkins.token),
-                credentialsSetting: "queues.nightly.jenkins.userEnv and tokenEnv (JENKINS_USER, JENKINS_TOKEN)"), logger: logger)
+                credentialsSetting: "queues.nightly.jenkins.userEnv and tokenEnv (JENKINS_USER, JENKINS_TOKEN)",
+                stopEscalationDelay: stopEscalationDelay), logger: logger)
             try await manager.closing { try await body($0, fake, server) }
         }
     }
