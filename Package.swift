@@ -162,6 +162,7 @@ let package = Package(
             dependencies: [
                 "BuildRelayCore",
                 "BuildRelayProviders",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,12 +1,19 @@
+import AsyncHTTPClient
 import BuildRelayProviders
 import Foundation
+import NIOCore
 import Logging
 import Synchronization
 
 /// Buildkite's REST API v2 as documented, for one organisation and pipeline: create (201), list with a `meta_data`
-/// filter, get (`exclude_jobs`), cancel (200, or 422 for a finished build); 401 without the bearer token, 404 for
-/// another pipeline or an unknown build. Each `GET` of a build moves it one state on (`scheduled` → `running` →
-/// ``outcome``; a cancelled one `canceling` → `canceled`), so polling reaches a terminal state.
+/// filter and pages (`per_page`, `page`), get (`exclude_jobs`), cancel (200, or 422 for a finished build); 401
+/// without the bearer token, 404 for another pipeline or an unknown build.
+///
+/// Builds move on in one of two ways (``Timing``): each `GET` of a build moves it one state on (`scheduled` →
+/// `running` → ``outcome``; a cancelled one `canceling` → `canceled`), for tests; or with the clock, for runs at
+/// scale. With a ``rateLimit``, the organization's budget is shared by every client, every answer carries
+/// `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`, and requests beyond it get 429. With webhook
+/// targets, ``deliverWebhooks(to:token:)`` sends `build.running` and `build.finished` as Buildkite does.
 public final class FakeBuildkite: Sendable {
     public static let token = "bk-test-token-5f2e9a"
     public static let organization = "acme"
@@ -21,6 +28,12 @@ public final class FakeBuildkite: Sendable {
         public var env: [String: String]
         public var metaData: [String: String]
         public var cancelRequested = false
+        public var createdAt = ContinuousClock.now
+        /// For ``Timing/clock``: how long it runs once started; when it finished.
+        public var runFor: Duration = .zero
+        public var finishedAt: ContinuousClock.Instant?
+        /// The last state a webhook announced.
+        var announced = "scheduled"
 
         public var json: [String: Any] {
             ["id": "0190-\(number)", "number": number, "state": state, "commit": commit, "branch": branch, "message": message,
@@ -32,6 +45,14 @@ public final class FakeBuildkite: Sendable {
         public var isFinished: Bool { ["passed", "failed", "canceled", "skipped", "not_run"].contains(state) }
     }
 
+    /// How builds move on.
+    public enum Timing: Sendable {
+        /// One state per `GET` of the build.
+        case perLook
+        /// `scheduled` for `queued`, then `running` for a duration drawn from `running`, then ``outcome``.
+        case clock(queued: Duration, running: ClosedRange<Duration>)
+    }
+
     private struct State {
         var builds: [Int: Build] = [:]
         var nextNumber = 1
@@ -39,8 +60,14 @@ public final class FakeBuildkite: Sendable {
     }
 
     private let state = Mutex(State())
+    private let timing: Timing
+    /// The organization's request budget, shared by every client; `nil`: unlimited.
+    public let rateLimit: FixedWindowRateLimit?
 
-    public init() {}
+    public init(timing: Timing = .perLook, rateLimit: FixedWindowRateLimit? = nil) {
+        self.timing = timing
+        self.rateLimit = rateLimit
+    }
 
     /// The terminal state builds reach (`passed`, `failed`, …).
     public var outcome: String {
@@ -56,6 +83,18 @@ public final class FakeBuildkite: Sendable {
     }
 
     public func handle(_ request: FakeVendorServer.Request) -> FakeVendorServer.Response {
+        guard let rateLimit else { return answer(request) }
+        let decision = rateLimit.take()
+        let headers = ["RateLimit-Limit": String(rateLimit.limit), "RateLimit-Remaining": String(decision.remaining),
+                       "RateLimit-Reset": String(decision.resetInSeconds)]
+        var response = decision.allowed
+            ? answer(request)
+            : .json(429, ["message": "You have exceeded your API rate limit. Please wait before making more requests."])
+        response.headers.merge(headers) { _, limit in limit }
+        return response
+    }
+
+    private func answer(_ request: FakeVendorServer.Request) -> FakeVendorServer.Response {
         guard request.headers["authorization"] == "Bearer \(Self.token)" else {
             return .json(401, ["message": "Authentication required. Please supply a valid API Access Token"])
         }
@@ -69,8 +108,10 @@ public final class FakeBuildkite: Sendable {
             return create(request)
         case ("GET", 6):
             let wanted = request.query["meta_data[buildrelay_request_id]"]
-            let found = builds.filter { wanted == nil || $0.metaData["buildrelay_request_id"] == wanted }.reversed().map(\.json)
-            return .json(200, Array(found))
+            let found = currentBuilds().filter { wanted == nil || $0.metaData["buildrelay_request_id"] == wanted }.reversed()
+            let perPage = min(100, max(1, request.query["per_page"].flatMap { Int($0) } ?? 30))
+            let page = max(1, request.query["page"].flatMap { Int($0) } ?? 1)
+            return .json(200, Array(found.dropFirst((page - 1) * perPage).prefix(perPage).map(\.json)))
         case ("GET", 7):
             guard let number = Int(path[6]), let build = advance(number) else { return .json(404, ["message": "No build found"]) }
             return .json(200, build.json)
@@ -87,9 +128,13 @@ public final class FakeBuildkite: Sendable {
             return .json(422, ["message": "Validation failed: Commit can't be blank, Branch can't be blank"])
         }
         let build = state.withLock { state in
-            let build = Build(
+            var build = Build(
                 number: state.nextNumber, state: "scheduled", commit: commit, branch: branch, message: body["message"] as? String ?? "",
                 env: body["env"] as? [String: String] ?? [:], metaData: body["meta_data"] as? [String: String] ?? [:])
+            if case .clock(_, let running) = timing {
+                let span = (running.upperBound - running.lowerBound).wholeMilliseconds
+                build.runFor = running.lowerBound + .milliseconds(span > 0 ? Int64.random(in: 0...span) : 0)
+            }
             state.builds[build.number] = build
             state.nextNumber += 1
             return build
@@ -97,9 +142,35 @@ public final class FakeBuildkite: Sendable {
         return .json(201, build.json)
     }
 
-    /// The build as a `GET` sees it, moved one state on.
+    /// Every build, as of now.
+    private func currentBuilds() -> [Build] {
+        state.withLock { state in
+            for number in state.builds.keys { moveOn(number, &state) }
+            return state.builds.values.sorted { $0.number < $1.number }
+        }
+    }
+
+    /// Moves a clock-driven build to where the clock says it is.
+    private func moveOn(_ number: Int, _ state: inout State) {
+        guard case .clock(let queued, _) = timing, var build = state.builds[number], !build.isFinished else { return }
+        let age = ContinuousClock.now - build.createdAt
+        switch build.state {
+        case "scheduled" where age >= queued: build.state = "running"
+        case "canceling": build.state = "canceled"
+        default: break
+        }
+        if build.state == "running", age >= queued + build.runFor { build.state = state.outcome }
+        if build.isFinished { build.finishedAt = .now }
+        state.builds[number] = build
+    }
+
+    /// The build as a `GET` sees it, moved one state on (``Timing/perLook``) or as the clock says.
     private func advance(_ number: Int) -> Build? {
         state.withLock { state in
+            if case .clock = timing {
+                moveOn(number, &state)
+                return state.builds[number]
+            }
             guard var build = state.builds[number] else { return nil }
             let seen = build
             switch build.state {
@@ -122,5 +193,44 @@ public final class FakeBuildkite: Sendable {
             state.builds[number] = build
             return .json(200, build.json)
         }
+    }
+
+    // MARK: Webhooks
+
+    /// Sends each build's `build.running` and `build.finished` webhooks, as Buildkite does, to `targets` in turn
+    /// (every worker behind a load balancer), authenticated by `X-Buildkite-Token`, until cancelled. Returns the
+    /// deliveries that were not answered 2xx.
+    public func deliverWebhooks(to targets: [String], token: String, client: HTTPClient = .shared) async -> Int {
+        var next = 0
+        var failures = 0
+        while !Task.isCancelled {
+            let due = state.withLock { state -> [(event: String, build: Build)] in
+                var due: [(String, Build)] = []
+                for number in state.builds.keys.sorted() {
+                    moveOn(number, &state)
+                    guard var build = state.builds[number], build.state != build.announced else { continue }
+                    let event = build.isFinished ? "build.finished" : build.state == "running" ? "build.running" : nil
+                    build.announced = build.state
+                    state.builds[number] = build
+                    if let event { due.append((event, build)) }
+                }
+                return due
+            }
+            for (event, build) in due {
+                let webhook = VendorWebhook.buildkite(
+                    event: event, number: build.number, state: build.state, requestID: build.metaData["buildrelay_request_id"],
+                    queue: build.metaData["buildrelay_queue"] ?? "", secret: token)
+                var request = HTTPClientRequest(url: targets[next % targets.count])
+                next += 1
+                request.method = .POST
+                for (name, value) in webhook.headers { request.headers.add(name: name, value: value) }
+                request.body = .bytes(ByteBuffer(bytes: webhook.body))
+                let answered = try? await client.execute(request, timeout: .seconds(5))
+                if let answered { _ = try? await answered.body.collect(upTo: 1 << 16) }
+                if !(200..<300).contains(answered?.status.code ?? 0) { failures += 1 }
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return failures
     }
 }

@@ -12,6 +12,8 @@ public struct ProviderCallContext: Sendable {
     public var buildID: BuildID?
     /// The build's W3C trace context.
     public var traceparent: String
+    /// The call is a status poll: a provider short of its vendor's budget serves triggers and cancels first.
+    public var isPoll: Bool = false
 
     /// `requestId`, `queue`, `provider` and `buildId`, as every log line about a build carries them.
     public var logMetadata: Logger.Metadata {

@@ -15,6 +15,12 @@ struct ProviderCall: Sendable {
             }
         }
 
+        /// A status read.
+        var isPoll: Bool {
+            if case .status = self { return true }
+            return false
+        }
+
         /// `trigger`, `status` or `cancel`, for logs and metrics.
         var name: String {
             switch self {

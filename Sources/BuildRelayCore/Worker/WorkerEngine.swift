@@ -483,7 +483,7 @@ public final class WorkerEngine: Sendable {
         var context = ServiceContext.current ?? .topLevel
         context.providerCall = ProviderCallContext(
             requestID: call.build.requestID, queue: call.queue.name, provider: call.queue.provider, buildID: call.operation.buildID,
-            traceparent: call.traceparent)
+            traceparent: call.traceparent, isPoll: call.operation.isPoll)
         let started = ContinuousClock.now
         let result = await withSpan("buildrelay.\(call.operation.name)", context: context, ofKind: .client) { span -> Result<Value, any Error> in
             if span.isRecording {

@@ -58,7 +58,7 @@ final class VendorHTTPClient: Sendable {
     func send(_ request: VendorRequest) async throws -> VendorResponse {
         var attempt = 1
         while true {
-            try await budget.acquire()
+            try await budget.acquire(isPoll: ServiceContext.current?.providerCall?.isPoll ?? false)
             let started = ContinuousClock.now
             let outcome: Result<VendorResponse, any Error>
             do {
@@ -72,6 +72,7 @@ final class VendorHTTPClient: Sendable {
                 logger.debug("provider request", metadata: [
                     "provider.request": "\(request.summary)", "http.status": "\(response.status)", "durationMs": "\(milliseconds)", "attempt": "\(attempt)",
                 ])
+                observeBudget(response)
                 let pause = announcedPause(response)
                 if let pause { budget.pause(for: pause) }
                 let rateLimited = response.status == 429 || (pause != nil && (response.status == 403 || response.status == 503))
@@ -153,6 +154,19 @@ final class VendorHTTPClient: Sendable {
         let response = try await client.execute(outgoing, timeout: timeout)
         let body = try await response.body.collect(upTo: settings.maximumResponseBytes)
         return VendorResponse(status: Int(response.status.code), headers: response.headers, body: Array(buffer: body))
+    }
+
+    /// Feeds the vendor's budget for the organization or token to ``RequestBudget``: Buildkite's `RateLimit-Remaining`,
+    /// `RateLimit-Limit` and `RateLimit-Reset` (seconds from now), GitHub's `x-ratelimit-*` (the reset in Unix time).
+    private func observeBudget(_ response: VendorResponse) {
+        if let remaining = response.header("RateLimit-Remaining").flatMap(Int.init), let limit = response.header("RateLimit-Limit").flatMap(Int.init),
+           let reset = response.header("RateLimit-Reset").flatMap(Double.init) {
+            budget.observe(remaining: remaining, limit: limit, resetsIn: .milliseconds(Int64(reset * 1000)))
+        } else if let remaining = response.header("x-ratelimit-remaining").flatMap(Int.init),
+                  let limit = response.header("x-ratelimit-limit").flatMap(Int.init),
+                  let reset = response.header("x-ratelimit-reset").flatMap(Double.init) {
+            budget.observe(remaining: remaining, limit: limit, resetsIn: .milliseconds(Int64((reset - Date().timeIntervalSince1970) * 1000)))
+        }
     }
 
     /// What the vendor asked us to wait: `Retry-After` (seconds or an HTTP date), or a rate-limit budget at zero

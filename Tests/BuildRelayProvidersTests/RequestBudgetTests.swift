@@ -1,0 +1,49 @@
+@testable import BuildRelayProviders
+import BuildRelayCore
+import BuildRelayTestSupport
+import Testing
+
+/// Pacing by the vendor's budget for the whole organization, which every worker spends.
+@Suite("Vendor request budget")
+struct RequestBudgetTests {
+    @Test("requests spread the vendor's remaining budget over the time to its reset; polls leave a tenth to triggers and cancels")
+    func pacing() {
+        let budget = RequestBudget(requestsPerMinute: nil)
+        budget.observe(remaining: 40, limit: 50, resetsIn: .seconds(10))
+        var burst = 0
+        while budget.take(isPoll: false) == nil { burst += 1 }
+        #expect((4...6).contains(burst), "a quarter of this worker's half of 40 at once, not \(burst)")
+        let spread = try? #require(budget.take(isPoll: false))
+        #expect(spread.map { $0 < .seconds(1) } == true, "then the rest over 10 s")
+        budget.observe(remaining: 5, limit: 50, resetsIn: .seconds(10))
+        let poll = try? #require(budget.take(isPoll: true))
+        #expect(poll.map { $0 > .seconds(9) } == true, "five left, a tenth of 50 reserved: the poll waits for the reset")
+        let trigger = budget.take(isPoll: false) ?? .zero
+        #expect(trigger < (poll ?? .zero), "a trigger goes before it")
+    }
+
+    @Test("three managers sharing one organization's budget stay within it: no 429")
+    func sharedBudgetHolds() async throws {
+        let limit = FixedWindowRateLimit(limit: 60, window: .seconds(3))
+        let fake = FakeBuildkite(rateLimit: limit)
+        try await FakeVendorServer.run(pathPrefix: "/v2", handler: fake.handle) { server in
+            let managers = (0..<3).map { _ in
+                BuildkiteBuildManager(configuration: BuildkiteConfiguration(
+                    apiURL: server.baseURL, organization: FakeBuildkite.organization, pipeline: FakeBuildkite.pipeline,
+                    token: Secret(FakeBuildkite.token)), logger: testLogger("buildkite"))
+            }
+            let build = try await managers[0].trigger(queue: "main", changes: [BuildChange(uris: ["u"])], metadata: [:], requestID: RequestID(rawValue: "req-budget")!).id
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for manager in managers {
+                    for _ in 0..<4 {
+                        group.addTask { for _ in 0..<12 { _ = try await manager.status(build) } }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(server.requests.count == 146, "a look-up and a create, then 144 status reads")
+            #expect(limit.refused == 0, "\(limit.refused) requests were refused with 429")
+            for manager in managers { try await manager.close() }
+        }
+    }
+}
