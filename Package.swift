@@ -134,6 +134,7 @@ let package = Package(
             dependencies: [
                 "CJemalloc",
                 "BuildRelayCore",
+                "BuildRelayFakes",  // the fake Buildkite of the vendor benchmark
                 "BuildRelayKafka",
                 "BuildRelayProviders",
                 "BuildRelayWorker",

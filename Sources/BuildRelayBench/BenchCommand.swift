@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "buildrelay-bench",
         abstract: "Benchmarks against same-run references on the embedded broker.",
-        subcommands: [TransportBenchmark.self, DrainBenchmark.self, LatencyBenchmark.self, FleetBenchmark.self, FleetRun.self, SoakBenchmark.self],
+        subcommands: [TransportBenchmark.self, DrainBenchmark.self, LatencyBenchmark.self, FleetBenchmark.self, FleetRun.self, SoakBenchmark.self, VendorBenchmark.self],
         defaultSubcommand: TransportBenchmark.self
     )
 }

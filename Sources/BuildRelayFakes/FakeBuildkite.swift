@@ -31,6 +31,8 @@ public final class FakeBuildkite: Sendable {
         public var createdAt = ContinuousClock.now
         /// For ``Timing/clock``: how long it runs once started; when it finished.
         public var runFor: Duration = .zero
+        /// For ``Timing/clock``: how long it is scheduled before it runs.
+        public var queued: Duration = .zero
         public var finishedAt: ContinuousClock.Instant?
         /// The last state a webhook announced.
         var announced = "scheduled"
@@ -43,6 +45,9 @@ public final class FakeBuildkite: Sendable {
         }
 
         public var isFinished: Bool { ["passed", "failed", "canceled", "skipped", "not_run"].contains(state) }
+
+        /// When a clock-driven build ends (``Timing/clock``), whether or not anyone looked.
+        public var expectedEnd: ContinuousClock.Instant { createdAt + queued + runFor }
     }
 
     /// How builds move on.
@@ -131,7 +136,8 @@ public final class FakeBuildkite: Sendable {
             var build = Build(
                 number: state.nextNumber, state: "scheduled", commit: commit, branch: branch, message: body["message"] as? String ?? "",
                 env: body["env"] as? [String: String] ?? [:], metaData: body["meta_data"] as? [String: String] ?? [:])
-            if case .clock(_, let running) = timing {
+            if case .clock(let queued, let running) = timing {
+                build.queued = queued
                 let span = (running.upperBound - running.lowerBound).wholeMilliseconds
                 build.runFor = running.lowerBound + .milliseconds(span > 0 ? Int64.random(in: 0...span) : 0)
             }

@@ -11,6 +11,8 @@ struct BenchmarkSmokeTests {
         (["latency", "--rate", "100", "--seconds", "1", "--partitions", "4", "--rounds", "1"], "| 100/s | margin: worker − echo |"),
         (["fleet", "--builds", "50", "--builds", "100", "--measure-seconds", "2", "--partitions", "4"], "| 100 |"),
         (["soak", "--seconds", "4", "--rate", "50", "--warm-up-seconds", "1", "--sample-seconds", "1", "--partitions", "4"], "| 200 | 200 | 0 |"),
+        (["vendor", "--builds", "6", "--workers", "2", "--limit", "60", "--min-seconds", "1", "--max-seconds", "2", "--partitions", "4",
+          "--deadline-seconds", "120"], "| followed by | all terminal after (s) |"),
     ]
 
     @Test(arguments: scenarios.indices)
