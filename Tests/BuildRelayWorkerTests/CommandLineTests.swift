@@ -1,3 +1,4 @@
+import BuildRelayApp
 import BuildRelayKafka
 import BuildRelayTestSupport
 import Foundation
@@ -48,6 +49,14 @@ struct CommandLineTests {
             #expect(!output.contains(value), "\(name)'s value in: \(output)")
             #expect(output.contains(name))
         }
+    }
+
+    @Test("--version prints the release and the librdkafka it runs with")
+    func version() async throws {
+        let executable = try #require(ProcessRunner.buildrelay)
+        let (status, output) = try await ProcessRunner.run(executable, ["--version"])
+        #expect(status == 0)
+        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "buildrelay \(BuildRelayVersion.current) (librdkafka \(Librdkafka.version))")
     }
 
     @Test func configCheckPrintsTheEffectiveConfiguration() async throws {

@@ -64,6 +64,22 @@ final class TrackedBuild {
         record.metadata = [:]
     }
 
+    /// The metadata key of the cancel's `reason` in the build's events (the `cancelled` one above all).
+    static let cancelReasonKey = "cancelReason"
+
+    /// Records an accepted cancel, and its reason in the metadata the build's next events carry.
+    func noteCancel(_ cancel: CancelCommand) {
+        record.cancelRequested = true
+        if let reason = cancel.reason { record.metadata[Self.cancelReasonKey] = reason }
+    }
+
+    /// The trigger's metadata, keeping the reason of a cancel that came first.
+    func adoptTriggerMetadata(_ metadata: BuildMetadata) {
+        let reason = record.metadata[Self.cancelReasonKey]
+        record.metadata = metadata
+        if let reason { record.metadata[Self.cancelReasonKey] = reason }
+    }
+
     var isIdle: Bool {
         if case .idle = activity { return true }
         return false

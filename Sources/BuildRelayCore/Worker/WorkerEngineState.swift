@@ -161,7 +161,7 @@ final class WorkerEngineState {
                 if build.record.sequence == 0, build.record.cancelRequested, !build.isHeld {
                     // Cancelled before its trigger: start nothing, report `cancelled`.
                     build.record.queue = trigger.queue
-                    build.record.metadata = trigger.metadata
+                    build.adoptTriggerMetadata(trigger.metadata)
                     transition(build, to: .cancelled, providerMetadata: [:], error: nil, completes: [offset], table: table)
                 } else if build.isAttemptInterrupted {
                     // Its attempt was in flight when the partition changed hands: this is the trigger again, from
@@ -189,24 +189,24 @@ final class WorkerEngineState {
             }
         case .refresh(let refresh):
             self.refresh(refresh, offset: offset, table: table)
-        case .cancel:
+        case .cancel(let cancel):
             if case .held(let trigger, let triggerOffset) = build.activity {
                 // Never started: report `cancelled` at once.
                 heldCount -= 1
                 updatePause()
-                build.record.cancelRequested = true
+                build.noteCancel(cancel)
                 build.record.queue = trigger.queue
                 transition(build, to: .cancelled, providerMetadata: [:], error: nil, completes: [triggerOffset, offset], table: table)
             } else if build.record.isSettled || build.record.cancelRequested {
                 markProcessed(offset, table: table)
             } else if isNew {
                 // Cancel before trigger: remember it for `requestRetention`.
-                build.record.cancelRequested = true
+                build.noteCancel(cancel)
                 build.record.settledAt = now
                 build.record.recordedAt = now
                 record(build, completes: [offset], then: .nothing, table: table)
             } else {
-                build.record.cancelRequested = true
+                build.noteCancel(cancel)
                 build.record.recordedAt = now
                 record(build, completes: [offset], then: .cancel, table: table)
             }

@@ -21,6 +21,7 @@ final class EngineSimulator {
         var sequence: Int
         /// The error's `kind` and `message`, for a `failed` event.
         var error: String?
+        var metadata: [String: String] = [:]
         var bytes: [UInt8]
         var description: String { "\(requestID)#\(sequence) \(status)" }
     }
@@ -192,8 +193,9 @@ final class EngineSimulator {
     }
 
     @discardableResult
-    func cancel(_ id: String, partition: Int32 = 0) -> Int64 {
-        consume(#"{"type":"cancel","requestId":"\#(id)"}"#, key: id, partition: partition)
+    func cancel(_ id: String, reason: String? = nil, partition: Int32 = 0) -> Int64 {
+        let reasonMember = reason.map { #","reason":"\#($0)""# } ?? ""
+        return consume(#"{"type":"cancel","requestId":"\#(id)"\#(reasonMember)}"#, key: id, partition: partition)
     }
 
     @discardableResult
@@ -254,7 +256,11 @@ final class EngineSimulator {
         if case .object(let fields)? = data["error"], case .string(let kind)? = fields["kind"], case .string(let message)? = fields["message"] {
             error = "\(kind): \(message)"
         }
-        return Event(requestID: id, status: status, sequence: Int(sequence), error: error, bytes: bytes)
+        var metadata: [String: String] = [:]
+        if case .object(let entries)? = data["metadata"] {
+            for (key, value) in entries { if case .string(let text) = value { metadata[key] = text } }
+        }
+        return Event(requestID: id, status: status, sequence: Int(sequence), error: error, metadata: metadata, bytes: bytes)
     }
 
     // MARK: The provider

@@ -64,7 +64,7 @@ struct WorkerEngineStateTests {
     func cancelBeforeTrigger() {
         let sim = EngineSimulator()
         sim.assign()
-        sim.cancel("a")
+        sim.cancel("a", reason: "superseded")
         sim.acknowledgeAll()
         #expect(sim.events.isEmpty)
         #expect(sim.committed[0] == 1)
@@ -74,6 +74,7 @@ struct WorkerEngineStateTests {
         #expect(sim.pendingCalls.isEmpty)
         #expect(sim.statuses(of: "a") == ["cancelled"])
         #expect(sim.events.map(\.sequence) == [1])
+        #expect(sim.events.last?.metadata["cancelReason"] == "superseded", "the reason outlives the trigger's metadata")
         #expect(sim.committed[0] == 2)
     }
 
@@ -100,7 +101,7 @@ struct WorkerEngineStateTests {
         sim.trigger("a")
         sim.answer("trigger", "a", .success(.done))
         sim.acknowledgeAll()
-        sim.cancel("a")
+        sim.cancel("a", reason: "a newer change")
         #expect(sim.pendingCalls.isEmpty, "the cancel is recorded before the provider hears of it")
         sim.acknowledgeNext()
         #expect(sim.committed[0] == 2)
@@ -110,6 +111,7 @@ struct WorkerEngineStateTests {
         sim.answer("status", "a", .success(.status(.cancelled)))
         sim.acknowledgeAll()
         #expect(sim.statuses(of: "a") == ["accepted", "cancelled"])
+        #expect(sim.events.last?.metadata["cancelReason"] == "a newer change")
     }
 
     @Test("a build cancelled outside BuildRelay is failed (dependency), not cancelled")
