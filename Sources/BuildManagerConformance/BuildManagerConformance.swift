@@ -19,6 +19,7 @@ public enum BuildManagerConformance {
         case unknownBuildIsClassified
         case concurrentTriggersAreDistinct
         case closeIsIdempotentAndFinal
+        case batchStatusReportsWhatItKnows
 
         /// The guarantee, as the protocol's guidance states it.
         public var summary: String {
@@ -29,6 +30,8 @@ public enum BuildManagerConformance {
             case .unknownBuildIsClassified: "an unknown build id is a BuildError with code unknown-build that names the id"
             case .concurrentTriggersAreDistinct: "100 concurrent triggers of distinct request ids make 100 distinct builds"
             case .closeIsIdempotentAndFinal: "close is idempotent and every later call throws manager-closed"
+            case .batchStatusReportsWhatItKnows:
+                "statuses(of:) reports only builds it was asked for, leaves an unknown one out instead of failing, and follows builds to their end"
             }
         }
 
@@ -119,6 +122,18 @@ public enum BuildManagerConformance {
                     return try await group.reduce(into: Set<BuildID>()) { $0.insert($1) }
                 }
                 try require(builds.count == 100, "\(builds.count) distinct builds")
+            case .batchStatusReportsWhatItKnows:
+                let first = try await trigger(manager, "conf-batch-1")
+                let second = try await trigger(manager, "conf-batch-2")
+                let unknown = BuildID("no-such-build")
+                let deadline = ContinuousClock.now + pollDeadline
+                var reports: [BuildID: BuildStatusReport] = [:]
+                repeat {
+                    try require(ContinuousClock.now < deadline, "the builds did not finish within \(pollDeadline); last answer: \(reports)")
+                    try await Task.sleep(for: .milliseconds(20))
+                    reports = try await manager.statuses(of: [first.id, second.id, unknown])
+                    try require(Set(reports.keys).isSubset(of: [first.id, second.id]), "reported builds it was not asked for: \(reports.keys)")
+                } while !((reports[first.id]?.status.isTerminal ?? false) && (reports[second.id]?.status.isTerminal ?? false))
             case .closeIsIdempotentAndFinal:
                 let build = try await trigger(manager, "conf-close").id
                 try await manager.close()

@@ -116,7 +116,10 @@ public final class FakeBuildkite: Sendable {
             let found = currentBuilds().filter { wanted == nil || $0.metaData["buildrelay_request_id"] == wanted }.reversed()
             let perPage = min(100, max(1, request.query["per_page"].flatMap { Int($0) } ?? 30))
             let page = max(1, request.query["page"].flatMap { Int($0) } ?? 1)
-            return .json(200, Array(found.dropFirst((page - 1) * perPage).prefix(perPage).map(\.json)))
+            let listed = Array(found.dropFirst((page - 1) * perPage).prefix(perPage))
+            // A poll's listing moves each listed build on, as a `GET` of it would (a look-up by request id does not).
+            if case .perLook = timing, wanted == nil { for build in listed { _ = advance(build.number) } }
+            return .json(200, listed.map(\.json))
         case ("GET", 7):
             guard let number = Int(path[6]), let build = advance(number) else { return .json(404, ["message": "No build found"]) }
             return .json(200, build.json)

@@ -36,6 +36,12 @@ public protocol BuildManager: Sendable {
     /// The build's current status and what the provider reports about it.
     func status(_ build: BuildID) async throws -> BuildStatusReport
 
+    /// The statuses of several builds in as few requests as the vendor allows (a listing and its pages). The worker
+    /// calls it for a queue whose manager declares ``BuildManagerCapabilities/batchStatus``, with the builds whose
+    /// polls fall due together; a build missing from the answer is then polled on its own with ``status(_:)``. The
+    /// default asks ``status(_:)`` for each build and leaves out those that fail.
+    func statuses(of builds: [BuildID]) async throws -> [BuildID: BuildStatusReport]
+
     /// Asks the provider to cancel the build.
     func cancel(_ build: BuildID) async throws
 
@@ -48,6 +54,14 @@ public protocol BuildManager: Sendable {
 
 extension BuildManager {
     public var capabilities: BuildManagerCapabilities { [] }
+
+    public func statuses(of builds: [BuildID]) async throws -> [BuildID: BuildStatusReport] {
+        var reports: [BuildID: BuildStatusReport] = [:]
+        for build in builds {
+            if let report = try? await status(build) { reports[build] = report }
+        }
+        return reports
+    }
 
     /// Starts a build as a retry would: an earlier attempt may have started it.
     public func trigger(queue: String, changes: [BuildChange], metadata: BuildMetadata, requestID: RequestID) async throws -> TriggeredBuild {

@@ -14,4 +14,8 @@ public struct BuildManagerCapabilities: OptionSet, Sendable, Hashable {
     /// attempt in `build.state` before making it and passes `mayHaveStarted: false`, so a first attempt is one
     /// request; retries and takeovers of an attempt in flight look up.
     public static let looksUpEarlierTriggers = BuildManagerCapabilities(rawValue: 1 << 1)
+
+    /// ``BuildManager/statuses(of:)`` answers many builds in a few requests: the worker gathers the polls of a
+    /// queue that fall due together into one call, instead of a status request per build.
+    public static let batchStatus = BuildManagerCapabilities(rawValue: 1 << 2)
 }

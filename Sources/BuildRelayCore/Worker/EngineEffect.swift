@@ -22,7 +22,7 @@ enum EngineEffect: Sendable {
         case .call(let call):
             switch call.operation {
             case .trigger, .cancel: (call.build.partition, call.build.epoch, .providerCall(call.build.requestID))
-            case .status, .abandon: nil
+            case .status, .statuses, .abandon: nil
             }
         case .appendState(_, let build): (build.partition, build.epoch, .stateRecord(build.requestID))
         case .appendTombstone(let build): (build.partition, build.epoch, .tombstone(build.requestID))

@@ -3,6 +3,8 @@ struct ProviderCall: Sendable {
     enum Operation: Sendable {
         case trigger(TriggerRequest)
         case status(BuildID)
+        /// One status read for several builds of the queue (``BuildManagerCapabilities/batchStatus``).
+        case statuses([BatchedPoll])
         case cancel(BuildID)
         /// A cancel for a build already reported `failed` (given up on): its outcome is not applied.
         case abandon(BuildID)
@@ -12,20 +14,23 @@ struct ProviderCall: Sendable {
             switch self {
             case .trigger: nil
             case .status(let build), .cancel(let build), .abandon(let build): build
+        case .statuses: nil
             }
         }
 
         /// A status read.
         var isPoll: Bool {
-            if case .status = self { return true }
-            return false
+            switch self {
+            case .status, .statuses: true
+            case .trigger, .cancel, .abandon: false
+            }
         }
 
         /// `trigger`, `status` or `cancel`, for logs and metrics.
         var name: String {
             switch self {
             case .trigger: "trigger"
-            case .status: "status"
+            case .status, .statuses: "status"
             case .cancel, .abandon: "cancel"
             }
         }

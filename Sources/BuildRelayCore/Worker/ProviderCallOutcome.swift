@@ -3,5 +3,6 @@
 enum ProviderCallOutcome: Sendable {
     case trigger(BuildReference, Result<TriggeredBuild, any Error>)
     case status(BuildReference, Result<BuildStatusReport, any Error>)
+    case statuses([BatchedPoll], Result<[BuildID: BuildStatusReport], any Error>)
     case cancel(BuildReference, Result<Void, any Error>)
 }

@@ -335,7 +335,7 @@ public final class WorkerEngine: Sendable {
         for effect in effects {
             switch effect {
             case .call(let call):
-                if case .status = call.operation { statusCalls.put(call) } else { commandCalls.put(call) }
+                if call.operation.isPoll { statusCalls.put(call) } else { commandCalls.put(call) }
             case .appendState(let draft, let build):
                 let (record, event) = draft.encode(with: encoder)
                 transport.appendState(record) { error in self.completed(.stateAppended(build, event: event, error: error)) }
@@ -369,7 +369,7 @@ public final class WorkerEngine: Sendable {
                 switch timer {
                 case .retryTrigger: metrics.retries["trigger"]?.increment()
                 case .retryCancel: metrics.retries["cancel"]?.increment()
-                case .poll, .forget: break
+                case .poll, .forget, .batchPoll: break
                 }
                 timers.schedule(timer, after: delay)
             case .refreshed(let outcome):
@@ -467,6 +467,9 @@ public final class WorkerEngine: Sendable {
             case .status(let buildID):
                 let result = await perform(call) { try await manager.status(buildID) }
                 finish(.status(call.build, result))
+            case .statuses(let polls):
+                let result = await perform(call) { try await manager.statuses(of: polls.map(\.buildID)) }
+                finish(.statuses(polls, result))
             case .cancel(let buildID):
                 let result = await perform(call) { try await manager.cancel(buildID) }
                 finish(.cancel(call.build, result))

@@ -32,6 +32,10 @@ final class WorkerEngineState {
     private(set) var now: Int64 = 0
     private(set) var monotonicNow: Duration = .zero
     private var effects: [EngineEffect] = []
+    /// Polls of batch-status queues falling due, gathered for one read per queue (``BatchedPoll``).
+    private var batchWaiting: [String: [BatchedPoll]] = [:]
+    /// How long a queue's first due poll waits for others to join its batched read.
+    static let batchGathering: Duration = .milliseconds(200)
     /// The jitter of poll intervals and retry backoffs.
     private var random: SeededRandom
 
@@ -246,7 +250,24 @@ final class WorkerEngineState {
         switch outcome {
         case .trigger(let build, let result): triggerCompleted(build, result: result)
         case .status(let build, let result): statusCompleted(build, result: result)
+        case .statuses(let polls, let result): batchCompleted(polls, result: result)
         case .cancel(let build, let result): cancelCompleted(build, result: result)
+        }
+    }
+
+    /// A batched read's answer, applied build by build; a build it did not report is polled on its own.
+    private func batchCompleted(_ polls: [BatchedPoll], result: Result<[BuildID: BuildStatusReport], any Error>) {
+        for poll in polls {
+            switch result {
+            case .failure(let error):
+                statusCompleted(poll.build, result: .failure(error))
+            case .success(let reports):
+                if let report = reports[poll.buildID] {
+                    statusCompleted(poll.build, result: .success(report))
+                } else if let (_, build) = current(poll.build), build.pollInFlight, let queue = queues[build.record.queue] {
+                    emit(.call(ProviderCall(build: poll.build, queue: queue, operation: .status(poll.buildID), traceparent: build.record.traceparent)))
+                }
+            }
         }
     }
 
@@ -446,7 +467,18 @@ final class WorkerEngineState {
                 return
             }
             build.pollInFlight = true
+            if queue.manager.capabilities.contains(.batchStatus) {
+                // Gathered with the queue's other polls falling due meanwhile into one read.
+                batchWaiting[queue.name, default: []].append(BatchedPoll(build: reference, buildID: buildID))
+                if batchWaiting[queue.name]?.count == 1 { emit(.schedule(.batchPoll(queue: queue.name), after: Self.batchGathering)) }
+                return
+            }
             emit(.call(ProviderCall(build: reference, queue: queue, operation: .status(buildID), traceparent: build.record.traceparent, due: due)))
+        case .batchPoll(let name):
+            guard let queue = queues[name], let waiting = batchWaiting.removeValue(forKey: name) else { return }
+            let polls = waiting.filter { poll in current(poll.build).map { $0.1.pollInFlight } ?? false }
+            guard let first = polls.first, let (_, build) = current(first.build) else { return }
+            emit(.call(ProviderCall(build: first.build, queue: queue, operation: .statuses(polls), traceparent: build.record.traceparent, due: due)))
         case .retryTrigger(let reference):
             guard let (table, build) = current(reference) else { return }
             guard case .triggering(let trigger, _, _, _) = build.activity, let queue = queues[trigger.queue] else { return }

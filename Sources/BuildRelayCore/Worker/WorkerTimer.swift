@@ -8,4 +8,6 @@ enum WorkerTimer: Sendable {
     case retryCancel(BuildReference)
     /// The request id's retention ended: forget it.
     case forget(BuildReference)
+    /// Read the statuses of the queue's builds gathered for a batched poll.
+    case batchPoll(queue: String)
 }

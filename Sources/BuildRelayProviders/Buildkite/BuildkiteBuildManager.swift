@@ -26,7 +26,8 @@ public final class BuildkiteBuildManager: BuildManager {
     }
 
     /// A retried trigger looks the request's earlier build up first, which costs a request: a first attempt skips it.
-    public var capabilities: BuildManagerCapabilities { .looksUpEarlierTriggers }
+    /// Polls of many builds are read from the pipeline's builds list.
+    public var capabilities: BuildManagerCapabilities { [.looksUpEarlierTriggers, .batchStatus] }
 
     private var buildsPath: [String] { ["organizations", configuration.organization, "pipelines", configuration.pipeline, "builds"] }
 
@@ -62,6 +63,32 @@ public final class BuildkiteBuildManager: BuildManager {
         let found = try http.decode(BuildkiteBuild.self, from: response, for: request)
         return BuildStatusReport(status: found.status, metadata: found.metadata)
     }
+
+    /// The pipeline's builds newest first, a page of 100 at a time, until every build asked for was listed or the
+    /// list went below the oldest of them (at most ``maximumListPages`` pages): a few requests for hundreds of builds.
+    public func statuses(of builds: [BuildID]) async throws -> [BuildID: BuildStatusReport] {
+        try closed.checkOpen()
+        let wanted = Set(builds.compactMap { Int($0.rawValue) })
+        guard let oldest = wanted.min() else { return [:] }
+        var reports: [BuildID: BuildStatusReport] = [:]
+        for page in 1...Self.maximumListPages {
+            let request = VendorRequest(.GET, buildsPath, query: [
+                ("per_page", String(Self.listPageSize)), ("page", String(page)), ("exclude_jobs", "true"),
+            ])
+            let response = try await http.send(request)
+            guard response.isSuccess else { throw http.failure(response, for: request, notFound: pipelineNotFound) }
+            let listed = try http.decode([BuildkiteBuild].self, from: response, for: request)
+            for build in listed where wanted.contains(build.number) {
+                reports[BuildID(String(build.number))] = BuildStatusReport(status: build.status, metadata: build.metadata)
+            }
+            if listed.count < Self.listPageSize || reports.count == wanted.count || (listed.last?.number ?? 0) <= oldest { break }
+        }
+        return reports
+    }
+
+    /// Buildkite's largest page, and how many a batched read follows.
+    private static let listPageSize = 100
+    private static let maximumListPages = 10
 
     public func cancel(_ build: BuildID) async throws {
         try closed.checkOpen()

@@ -11,9 +11,11 @@ struct EngineInvariantTests {
     func randomRun(seed: UInt64) {
         var random = SeededRandom(seed: seed)
         let settings = EngineSimulator.settings { $0.maxInFlightBuilds = 3; $0.maxHeldTriggers = 4 }
-        // Half the runs on a manager that looks earlier builds up: first trigger attempts are then recorded first.
-        let looksUp = seed % 2 == 1
-        let sim = EngineSimulator(settings: settings, queues: looksUp ? [] : ["q"], lookupQueues: looksUp ? ["q"] : [], seed: seed)
+        // Runs on a plain manager, on one that looks earlier builds up (first trigger attempts are then recorded
+        // first), and on one that reads statuses in batches.
+        let kind = seed % 3
+        let sim = EngineSimulator(
+            settings: settings, queues: kind == 0 ? ["q"] : [], lookupQueues: kind == 1 ? ["q"] : [], batchQueues: kind == 2 ? ["q"] : [], seed: seed)
         sim.assign()
         var triggered: Set<String> = []
 

@@ -57,15 +57,17 @@ final class EngineSimulator {
 
     /// A simulator whose queues (all of them `q` unless named) never see a call: the simulator answers for them.
     /// `seed` draws the jitter of polls and backoffs.
-    /// `localQueues` declare ``BuildManagerCapabilities/localBuilds``, `lookupQueues` ``BuildManagerCapabilities/looksUpEarlierTriggers``.
+    /// `localQueues` declare ``BuildManagerCapabilities/localBuilds``, `lookupQueues` ``BuildManagerCapabilities/looksUpEarlierTriggers``,
+    /// `batchQueues` ``BuildManagerCapabilities/batchStatus``.
     init(
         settings: WorkerSettings = EngineSimulator.settings(), queues: [String] = ["q"], localQueues: [String] = [], lookupQueues: [String] = [],
-        seed: UInt64 = 1
+        batchQueues: [String] = [], seed: UInt64 = 1
     ) {
         func queue(_ name: String, _ capabilities: BuildManagerCapabilities) -> BuildQueue {
             BuildQueue(name: name, provider: "test", manager: UnusedBuildManager(capabilities: capabilities), pollIntervals: settings.pollIntervals)
         }
         let all = queues.map { queue($0, []) } + localQueues.map { queue($0, .localBuilds) } + lookupQueues.map { queue($0, .looksUpEarlierTriggers) }
+            + batchQueues.map { queue($0, .batchStatus) }
         state = WorkerEngineState(settings: settings, queues: Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) }), seed: seed)
     }
 
@@ -268,6 +270,27 @@ final class EngineSimulator {
     /// The operations of the calls waiting for an answer, as `trigger a`, `status a`, `cancel a`.
     var pendingCalls: [String] { calls.map { "\($0.operation.name) \($0.build.requestID)" } }
 
+    /// The request ids of each waiting batched status read, oldest first.
+    var pendingBatches: [[String]] {
+        calls.compactMap { call in
+            if case .statuses(let polls) = call.operation { return polls.map(\.build.requestID.rawValue) }
+            return nil
+        }
+    }
+
+    /// Answers the oldest batched read: the reported statuses by request id (the build ids the simulator gave).
+    func answerBatch(_ reports: [String: BuildStatus]) {
+        guard let index = calls.firstIndex(where: { if case .statuses = $0.operation { true } else { false } }),
+              case .statuses(let polls) = calls[index].operation else {
+            Issue.record("no batched read is waiting; waiting: \(pendingCalls)")
+            return
+        }
+        calls.remove(at: index)
+        var byBuild: [BuildID: BuildStatusReport] = [:]
+        for (id, status) in reports { byBuild[BuildID("build-\(id)")] = BuildStatusReport(status: status) }
+        step { $0.apply(.statuses(polls, .success(byBuild))) }
+    }
+
     /// The request of the waiting trigger call for `id`.
     func pendingTrigger(_ id: String) -> TriggerRequest? {
         for call in calls where call.build.requestID.rawValue == id {
@@ -287,6 +310,7 @@ final class EngineSimulator {
         case .trigger: .trigger(call.build, result.map { TriggeredBuild(id: BuildID("build-\(id)"), status: $0.status) })
         case .status: .status(call.build, result.map { BuildStatusReport(status: $0.status) })
         case .cancel, .abandon: .cancel(call.build, result.map { _ in () })
+        case .statuses(let polls): .statuses(polls, result.map { [BuildID("build-\(id)"): BuildStatusReport(status: $0.status)] })
         }
         step { $0.apply(outcome) }
     }
@@ -325,6 +349,7 @@ final class EngineSimulator {
             case .retryTrigger(let build): "retryTrigger \(build.requestID)"
             case .retryCancel(let build): "retryCancel \(build.requestID)"
             case .forget(let build): "forget \(build.requestID)"
+            case .batchPoll(let queue): "batchPoll \(queue)"
             }
             return (name, entry.due - clock.monotonic)
         }

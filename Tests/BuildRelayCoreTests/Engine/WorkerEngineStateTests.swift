@@ -311,6 +311,28 @@ struct WorkerEngineStateTests {
         #expect(sim.pendingTrigger("c")?.mayHaveStarted == true, "a manager that does not look up is called at once")
     }
 
+    @Test("a batch-status queue's polls falling due together are one read; a build it does not report is polled on its own")
+    func batchedPolls() {
+        let sim = EngineSimulator(queues: [], batchQueues: ["vendor"])
+        sim.assign()
+        for id in ["a", "b", "c"] {
+            sim.trigger(id, queue: "vendor")
+            sim.answer("trigger", id, .success(.done))
+        }
+        sim.acknowledgeAll()
+        sim.advance(by: .seconds(2))
+        #expect(sim.pendingBatches.map(Set.init) == [["a", "b", "c"]], "one read for the three")
+        sim.answerBatch(["a": .running, "b": .succeeded])
+        #expect(sim.pendingCalls == ["status c"], "c was not in the listing: asked on its own")
+        sim.answer("status", "c", .success(.status(.running)))
+        sim.acknowledgeAll()
+        #expect(sim.statuses(of: "a") == ["accepted", "running"])
+        #expect(sim.statuses(of: "b") == ["accepted", "succeeded"])
+        #expect(sim.statuses(of: "c") == ["accepted", "running"])
+        sim.advance(by: .seconds(2))
+        #expect(sim.pendingBatches.map(Set.init) == [["a", "c"]], "b is finished; the others' next polls are read together again")
+    }
+
     @Test("a command off its home partition is forwarded; its offset commits once the copy is stored")
     func forwarding() {
         let sim = EngineSimulator()
