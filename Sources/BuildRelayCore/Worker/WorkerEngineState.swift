@@ -34,8 +34,12 @@ final class WorkerEngineState {
     private var effects: [EngineEffect] = []
     /// Polls of batch-status queues falling due, gathered for one read per queue (``BatchedPoll``).
     private var batchWaiting: [String: [BatchedPoll]] = [:]
-    /// How long a queue's first due poll waits for others to join its batched read.
-    static let batchGathering: Duration = .milliseconds(200)
+    /// How long a queue's first due poll waits for others to join its batched read: half the queue's shortest poll
+    /// interval, so that a listing serves most of the builds due in that interval, but at most 2 s (a webhook queue
+    /// polls every minute, and its refreshes should not wait that long).
+    static func batchGathering(_ intervals: PollIntervals) -> Duration {
+        min(min(intervals.accepted, intervals.running) / 2, .seconds(2))
+    }
     /// The jitter of poll intervals and retry backoffs.
     private var random: SeededRandom
 
@@ -470,7 +474,9 @@ final class WorkerEngineState {
             if queue.manager.capabilities.contains(.batchStatus) {
                 // Gathered with the queue's other polls falling due meanwhile into one read.
                 batchWaiting[queue.name, default: []].append(BatchedPoll(build: reference, buildID: buildID))
-                if batchWaiting[queue.name]?.count == 1 { emit(.schedule(.batchPoll(queue: queue.name), after: Self.batchGathering)) }
+                if batchWaiting[queue.name]?.count == 1 {
+                    emit(.schedule(.batchPoll(queue: queue.name), after: Self.batchGathering(queue.pollIntervals)))
+                }
                 return
             }
             emit(.call(ProviderCall(build: reference, queue: queue, operation: .status(buildID), traceparent: build.record.traceparent, due: due)))
