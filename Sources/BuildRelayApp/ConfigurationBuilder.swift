@@ -77,23 +77,17 @@ struct ConfigurationBuilder {
         worker.maxCommandBytes = try values.size("worker.maxCommandBytes") ?? worker.maxCommandBytes
         guard worker.maxCommandBytes >= 1024 else { throw ConfigurationError(key: "worker.maxCommandBytes", "must be at least 1KiB") }
         worker.requestRetention = try values.duration("worker.requestRetention") ?? worker.requestRetention
-        worker.pollIntervals.accepted = try positive("worker.pollInterval.accepted") ?? worker.pollIntervals.accepted
-        worker.pollIntervals.running = try positive("worker.pollInterval.running") ?? worker.pollIntervals.running
+        worker.pollIntervals.accepted = try values.positiveDuration("worker.pollInterval.accepted") ?? worker.pollIntervals.accepted
+        worker.pollIntervals.running = try values.positiveDuration("worker.pollInterval.running") ?? worker.pollIntervals.running
         worker.statusConcurrency = try values.int("worker.statusConcurrency", minimum: 1) ?? worker.statusConcurrency
         worker.commandConcurrency = try values.int("worker.commandConcurrency", minimum: 1) ?? worker.commandConcurrency
         worker.retry.maxAttempts = try values.int("worker.retry.maxAttempts", minimum: 1) ?? worker.retry.maxAttempts
         worker.retry.maxElapsed = try values.duration("worker.retry.maxElapsed") ?? worker.retry.maxElapsed
-        worker.retry.initialBackoff = try positive("worker.retry.initialBackoff") ?? worker.retry.initialBackoff
-        worker.retry.maxBackoff = try positive("worker.retry.maxBackoff") ?? worker.retry.maxBackoff
-        worker.maxBuildDuration = try positive("worker.maxBuildDuration") ?? worker.maxBuildDuration
+        worker.retry.initialBackoff = try values.positiveDuration("worker.retry.initialBackoff") ?? worker.retry.initialBackoff
+        worker.retry.maxBackoff = try values.positiveDuration("worker.retry.maxBackoff") ?? worker.retry.maxBackoff
+        worker.maxBuildDuration = try values.positiveDuration("worker.maxBuildDuration") ?? worker.maxBuildDuration
         worker.shutdownTimeout = try values.duration("worker.shutdownTimeout") ?? worker.shutdownTimeout
         worker.republishWindow = try values.duration("worker.republishWindow") ?? worker.republishWindow
-    }
-
-    private func positive(_ key: String) throws -> Duration? {
-        guard let value = try values.duration(key) else { return nil }
-        guard value > .zero else { throw ConfigurationError(key: key, "must be longer than 0") }
-        return value
     }
 
     private func readQueue(_ name: String) throws -> QueueSettings {
@@ -109,7 +103,7 @@ struct ConfigurationBuilder {
             throw ConfigurationError(key: "\(prefix).\(block)", "this queue's provider is \(providerName), not \(block)")
         }
         let requestsPerMinute = try values.int("\(prefix).maxRequestsPerMinute", minimum: 1)
-        let requestTimeout = try positive("\(prefix).requestTimeout")
+        let requestTimeout = try values.positiveDuration("\(prefix).requestTimeout")
         let reader = QueueBlockReader(
             values: values, environment: environment, prefix: "\(prefix).\(provider.block ?? provider.name)",
             requestsPerMinute: requestsPerMinute, requestTimeout: requestTimeout ?? VendorDefaults.requestTimeout)
@@ -123,8 +117,8 @@ struct ConfigurationBuilder {
             let credential = try block.credential("secret")
             queue.webhook = WebhookSettings(secret: credential.secret, source: credential.source)
         }
-        queue.pollIntervalAccepted = try positive("\(prefix).pollInterval.accepted")
-        queue.pollIntervalRunning = try positive("\(prefix).pollInterval.running")
+        queue.pollIntervalAccepted = try values.positiveDuration("\(prefix).pollInterval.accepted")
+        queue.pollIntervalRunning = try values.positiveDuration("\(prefix).pollInterval.running")
         queue.maxRequestsPerMinute = requestsPerMinute
         queue.requestTimeout = requestTimeout
         return queue

@@ -39,6 +39,13 @@ struct ConfigurationValues: Sendable {
         return value
     }
 
+    /// A duration longer than zero.
+    func positiveDuration(_ key: String) throws -> Duration? {
+        guard let value = try duration(key) else { return nil }
+        guard value > .zero else { throw ConfigurationError(key: key, "must be longer than 0") }
+        return value
+    }
+
     func size(_ key: String) throws -> Int? {
         guard let text = text(key) else { return nil }
         guard let value = ConfigurationValueParser.size(text) else {

@@ -27,11 +27,7 @@ public struct QueueBlockReader: Sendable {
     public func double(_ key: String, in range: ClosedRange<Double>) throws -> Double? { try values.double(fullKey(key), in: range) }
 
     /// A duration longer than zero.
-    public func positive(_ key: String) throws -> Duration? {
-        guard let value = try duration(key) else { return nil }
-        guard value > .zero else { throw ConfigurationError(key: fullKey(key), "must be longer than 0") }
-        return value
-    }
+    public func positive(_ key: String) throws -> Duration? { try values.positiveDuration(fullKey(key)) }
 
     /// Non-empty text; `what` says what is missing.
     public func required(_ key: String, _ what: String) throws -> String {
