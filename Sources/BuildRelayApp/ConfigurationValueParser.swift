@@ -2,8 +2,8 @@ import Foundation
 
 /// Parses the contract's textual values: durations (`250ms`, `5s`, `30m`, `6h`, `7d`) and sizes (`512KiB`, `1MiB`,
 /// or a plain number of bytes).
-enum ConfigurationValueParser {
-    static func duration(_ text: String) -> Duration? {
+public enum ConfigurationValueParser {
+    public static func duration(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let units: [(suffix: String, milliseconds: Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         for unit in units where trimmed.hasSuffix(unit.suffix) {

@@ -9,8 +9,8 @@ import ServiceLifecycle
 
 /// The worker's HTTP endpoint for operators (Hummingbird, `http.port`): `/metrics` in Prometheus text format,
 /// `/healthz` (200 while the consume loop and the engine run) and `/readyz` (200 once the worker joined its group
-/// and restored every partition it owns, possibly none; 503 before), and `POST /webhooks/<queue>` for the queues
-/// with a webhook (``WebhookReceiver``).
+/// and restored every partition it owns, possibly none; 503 before), `GET /builds` and `GET /builds/<requestId>`
+/// (``BuildsQuery``), and `POST /webhooks/<queue>` for the queues with a webhook (``WebhookReceiver``).
 public struct OperationsEndpoint: Service {
     private let application: Application<RouterResponder<BasicRequestContext>>
     private let logger: Logger
@@ -35,6 +35,13 @@ public struct OperationsEndpoint: Service {
         }
         router.get("readyz") { _, _ -> Response in
             Self.plain(worker.isReady ? .ok : .serviceUnavailable, worker.isReady ? "ready\n" : "joining the group or restoring partitions\n")
+        }
+        let builds = BuildsQuery(engine: worker.engine)
+        router.get("builds") { request, _ -> Response in
+            builds.list(statusFilter: request.uri.queryParameters.get("status"))
+        }
+        router.get("builds/:requestId") { _, context -> Response in
+            builds.one(try context.parameters.require("requestId"))
         }
         router.post("webhooks/:queue") { request, context -> Response in
             let queue = try context.parameters.require("queue")

@@ -92,6 +92,24 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// For each partition, the offset of its first record with a timestamp at or after `milliseconds` (since the
+    /// Unix epoch), or `nil` when the broker names none: no such record, or a broker that cannot look offsets up by
+    /// time (librdkafka's mock cluster). Callers that must not miss a record read from the beginning on `nil`.
+    public func offsets(
+        at milliseconds: Int64, of partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)
+    ) async throws -> [KafkaTopicPartition: Int64?] {
+        try await client.runBlocking { [client] in
+            try RdKafkaTopicPartitionList.with(partitions.map { ($0, KafkaOffset(rawValue: milliseconds)) }) { list in
+                try KafkaError.check(rd_kafka_offsets_for_times(client.handle, list, timeout.milliseconds), "offsets for times")
+                var result: [KafkaTopicPartition: Int64?] = [:]
+                for element in RdKafkaTopicPartitionList.elements(of: list) {
+                    result[element.partition] = element.error == RD_KAFKA_RESP_ERR_NO_ERROR && element.offset >= 0 ? element.offset : nil
+                }
+                return result
+            }
+        }
+    }
+
     /// The partitions currently assigned to this consumer.
     public func assignment() throws -> [KafkaTopicPartition] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?

@@ -3,10 +3,16 @@ import BuildRelayKafka
 import Logging
 
 /// Reads state partitions from their start to their current end with a short-lived consumer outside any group.
-struct StateLogReader: Sendable {
-    var topic: String
-    var client: KafkaClientConfiguration
-    var logger: Logger
+public struct StateLogReader: Sendable {
+    public var topic: String
+    public var client: KafkaClientConfiguration
+    public var logger: Logger
+
+    public init(topic: String, client: KafkaClientConfiguration, logger: Logger) {
+        self.topic = topic
+        self.client = client
+        self.logger = logger
+    }
 
     /// Every record of these partitions, from the start to the end each partition had when the read reached it,
     /// in order per partition.
@@ -15,8 +21,22 @@ struct StateLogReader: Sendable {
     /// brokers and proxies answer ListOffsets(latest) with a stale offset (Tansu 0.6 gives the last batch's base
     /// offset + 1), and a restore that stopped there would miss a build's newest records and publish a second,
     /// different event under an id already used.
-    func read(partitions: [Int32]) async throws -> [StateLogRecord] {
+    public func read(partitions: [Int32]) async throws -> [StateLogRecord] {
         guard !partitions.isEmpty else { return [] }
+        return try await withConsumer { try await read(partitions: partitions, with: $0) }
+    }
+
+    /// Every record of the partitions `choose` picks given the topic's partition count, as ``read(partitions:)``
+    /// reads them, with one consumer. Throws ``KafkaError/Code/unknownTopicOrPartition`` when the topic does not
+    /// exist.
+    public func read(choosing choose: @Sendable (_ partitionCount: Int) -> [Int32]) async throws -> [StateLogRecord] {
+        try await withConsumer { consumer in
+            let partitions = choose(try await consumer.partitionCount(topic: topic))
+            return partitions.isEmpty ? [] : try await read(partitions: partitions, with: consumer)
+        }
+    }
+
+    private func withConsumer(_ body: (KafkaConsumer) async throws -> [StateLogRecord]) async throws -> [StateLogRecord] {
         var readerClient = client
         readerClient.properties["enable.partition.eof"] = "true"
         readerClient.properties["fetch.wait.max.ms"] = "20"
@@ -25,7 +45,7 @@ struct StateLogReader: Sendable {
         configuration.readsHeaders = false  // state records carry none
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         do {
-            let records = try await read(partitions: partitions, with: consumer)
+            let records = try await body(consumer)
             await consumer.close()
             return records
         } catch {

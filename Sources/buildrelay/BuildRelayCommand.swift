@@ -9,6 +9,6 @@ struct BuildRelayCommand: AsyncParsableCommand {
         abstract: "Drive CI builds through Kafka: commands in, every status transition out.",
         // librdkafka is loaded at run time: a later 2.x than the one built against may answer.
         version: "buildrelay \(BuildRelayVersion.current) (librdkafka \(Librdkafka.version))",
-        subcommands: [WorkerCommand.self, DemoCommand.self, SendCommand.self, EventsCommand.self, ConfigCommand.self, BrokerCommand.self]
+        subcommands: [WorkerCommand.self, DemoCommand.self, SendCommand.self, EventsCommand.self, StatusCommand.self, BuildsCommand.self, ConfigCommand.self, BrokerCommand.self]
     )
 }

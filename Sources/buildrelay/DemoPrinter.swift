@@ -42,10 +42,8 @@ final class DemoPrinter: Service, Sendable {
             guard case .message(let message) = event else { continue }
             print(formatter.format(message))
             fflush(nil)
-            if let value = message.value, case .object(let event)? = try? JSONParser.parse(value), case .object(let data)? = event["data"],
-               case .string(let status)? = data["status"], case .string(let requestID)? = data["requestId"],
-               BuildStatus(rawValue: status)?.isTerminal == true {
-                terminal.withLock { _ = $0.insert(requestID) }
+            if let event = StatusEventLine(message), event.status.isTerminal {
+                terminal.withLock { _ = $0.insert(event.requestID) }
             }
         }
     }

@@ -1,39 +1,44 @@
 import BuildRelayCore
 import BuildRelayKafka
+import Foundation
 
 /// Turns `build.status` and dead-letter records into one readable line each (or passes the JSON through).
+/// Times are UTC, with the date: `2026-12-07T17:40:03.112Z`.
 struct StatusEventFormatter {
     var json = false
 
     func format(_ message: KafkaMessage) -> String {
-        let value = message.value ?? []
-        if json { return String(decoding: value, as: UTF8.self) }
+        if json { return String(decoding: message.value ?? [], as: UTF8.self) }
         if let reason = message.headers.firstValue(named: "buildrelay-error") {
             let key = message.key.map { String(decoding: $0.prefix(80), as: UTF8.self) } ?? "-"
             return "dead-letter  key \(key)  (\(message.headers.firstValue(named: "buildrelay-source-topic") ?? "?")[\(message.headers.firstValue(named: "buildrelay-source-partition") ?? "?")] offset \(message.headers.firstValue(named: "buildrelay-source-offset") ?? "?")): \(reason)"
         }
-        guard case .object(let event)? = try? JSONParser.parse(value), case .object(let data)? = event["data"] else {
-            return "unreadable event at \(message.topic)[\(message.partition)] offset \(message.offset)"
+        guard let event = StatusEventLine(message) else { return unreadable(message) }
+        return format(event, repeated: false)
+    }
+
+    /// One event; `repeated` marks an id printed before (a republish after a takeover: same bytes, same id).
+    func format(_ event: StatusEventLine, repeated: Bool) -> String {
+        if json { return String(decoding: event.message.value ?? [], as: UTF8.self) }
+        var line = "\(Self.time(event.time))  \(pad(event.requestID, 18)) \(pad(event.queue, 8)) \(pad(event.status.rawValue, 10)) #\(event.sequence)"
+        if let buildID = event.buildID { line += "  build \(buildID)" }
+        if let error = event.error { line += "  error (\(error))" }
+        if !event.metadata.isEmpty {
+            line += "  [\(event.metadata.keys.sorted().map { "\($0)=\(event.metadata[$0] ?? "")" }.joined(separator: " "))]"
         }
-        func text(_ name: String, in object: [String: JSONValue]) -> String {
-            switch object[name] {
-            case .string(let value)?: value
-            case .number(let value)?: String(Int(value))
-            default: "-"
-            }
-        }
-        let time = text("time", in: event)
-        let clock = time.count >= 23 ? String(time.dropFirst(11).prefix(12)) : time
-        var line = "\(clock)  \(pad(text("requestId", in: data), 18)) \(pad(text("queue", in: data), 8)) \(pad(text("status", in: data), 10)) #\(text("sequence", in: data))"
-        if text("buildId", in: data) != "-" { line += "  build \(text("buildId", in: data))" }
-        if case .object(let error)? = data["error"] {
-            line += "  error (\(text("kind", in: error))): \(text("message", in: error))"
-        }
-        if case .object(let metadata)? = data["metadata"], !metadata.isEmpty {
-            let entries = metadata.keys.sorted().map { "\($0)=\(text($0, in: metadata))" }
-            line += "  [\(entries.joined(separator: " "))]"
-        }
+        if repeated { line += "  (repeat)" }
         return line
+    }
+
+    func unreadable(_ message: KafkaMessage) -> String {
+        "unreadable event at \(message.topic)[\(message.partition)] offset \(message.offset)"
+    }
+
+    /// `2026-12-07T17:40:03.112Z`.
+    static func time(_ milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 
     private func pad(_ text: String, _ width: Int) -> String {

@@ -82,7 +82,8 @@ struct StatusEventEncoderTests {
     func examplesValidate() async throws {
         for (schema, examples) in [("trigger.schema.json", ["trigger.json"]), ("cancel.schema.json", ["cancel.json"]), ("refresh.schema.json", ["refresh.json"]),
                                    ("status-event.schema.json", ["status-running.json", "status-failed.json"]),
-                                   ("state-record.schema.json", ["state-running.json", "state-cancel-before-trigger.json"])] {
+                                   ("state-record.schema.json", ["state-running.json", "state-cancel-before-trigger.json"]),
+                                   ("build-summary.schema.json", ["build-summary.json"])] {
             let result = try PythonJSONSchema.validate(schema: schema, files: examples.map { "schemas/examples/\($0)" })
             #expect(result.status == 0, "\(schema): \(result.output)")
         }

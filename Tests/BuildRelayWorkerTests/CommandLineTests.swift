@@ -128,11 +128,7 @@ struct CommandLineTests {
         let harness = try WorkerHarness()
         let worker = try harness.startWorker()
         try await worker.waitUntilReady()
-        let target = [
-            "--bootstrap-servers", harness.cluster.bootstrapServers,
-            "--set", "topics.commands=\(harness.topics.commands)", "--set", "topics.status=\(harness.topics.status)",
-            "--set", "topics.state=\(harness.topics.state)", "--set", "topics.deadLetter=\(harness.topics.deadLetter)",
-        ]
+        let target = harness.commandLineTarget
         let sent = try await ProcessRunner.run(executable, ["send", "trigger", "--request-id", "cli-1", "--queue", "fast", "--change", "github://a/b/pull/1/c", "--metadata", "author=kim"] + target)
         #expect(sent.status == 0)
         #expect(sent.output.hasPrefix("cli-1 -> \(harness.topics.commands)["))

@@ -65,6 +65,15 @@ final class WorkerHarness: Sendable {
         return configuration
     }
 
+    /// The `buildrelay` options that point a command at this harness's broker and topics.
+    var commandLineTarget: [String] {
+        [
+            "--bootstrap-servers", cluster.bootstrapServers,
+            "--set", "topics.commands=\(topics.commands)", "--set", "topics.status=\(topics.status)",
+            "--set", "topics.state=\(topics.state)", "--set", "topics.deadLetter=\(topics.deadLetter)",
+        ]
+    }
+
     /// Starts a worker in a service group; stop it with ``RunningWorker/stop()``.
     func startWorker(_ configuration: WorkerConfiguration? = nil, clock: WorkerClock = .system) throws -> RunningWorker {
         try RunningWorker(WorkerServices(worker: configuration ?? self.configuration(), httpPort: nil, logger: testLogger("worker"), clock: clock))
@@ -103,6 +112,11 @@ final class WorkerHarness: Sendable {
 
     func cancel(_ requestID: String) async throws {
         try await send(json: #"{"type":"cancel","requestId":"\#(requestID)","reason":"test"}"#, key: requestID)
+    }
+
+    /// Appends `value` to the status topic keyed by `requestID`, as a worker publishes an event.
+    func publishStatus(_ value: [UInt8], requestID: String) async throws {
+        _ = try await producer.send(KafkaProducerRecord(topic: topics.status, key: Array(requestID.utf8), value: value))
     }
 
     // MARK: State topic

@@ -41,17 +41,7 @@ public struct StatusEventEncoder: Sendable {
         out.raw(#","metadata":"#)
         out.object(event.metadata.entries)
         out.raw(#","error":"#)
-        if let error = event.error {
-            out.raw(#"{"kind":""#)
-            out.raw(error.kind.rawValue)
-            out.raw(#"","retryable":"#)
-            out.raw(error.isRetryable ? "true" : "false")
-            out.raw(#","message":"#)
-            out.string(error.message)
-            out.raw("}")
-        } else {
-            out.raw("null")
-        }
+        out.buildError(event.error)
         out.raw("}}")
         return out.bytes
     }

@@ -28,6 +28,10 @@ public enum BuildStateCodec {
         out.raw(record.triggeredAt.map { String($0) } ?? "null")
         out.raw(#","settledAt":"#)
         out.raw(record.settledAt.map { String($0) } ?? "null")
+        if let since = record.statusSince {
+            out.raw(#","statusSince":"#)
+            out.raw(String(since))
+        }
         out.raw(#","recordedAt":"#)
         out.raw(String(record.recordedAt))
         out.raw(#","lastEvent":"#)
@@ -40,7 +44,7 @@ public enum BuildStateCodec {
     /// escaping). Reserving much more is not free: a typical record then needs a buffer above 1 KB, which glibc
     /// serves from its locked, consolidating large-request path instead of the thread's cache.
     static func estimatedSize(of record: BuildStateRecord) -> Int {
-        let members = 192  // the member names and punctuation
+        let members = 208  // the member names and punctuation
         let values = 80  // quotes, numbers, status and flags
         return members + values + record.requestID.rawValue.utf8.count + record.queue.utf8.count
             + (record.buildID?.rawValue.utf8.count ?? 4) + record.traceparent.utf8.count + (record.lastEvent?.count ?? 4)
@@ -74,6 +78,7 @@ public enum BuildStateCodec {
             traceparent: try string(members, "traceparent"),
             triggeredAt: try number(members, "triggeredAt"),
             settledAt: try number(members, "settledAt"),
+            statusSince: try number(members, "statusSince"),
             recordedAt: try number(members, "recordedAt") ?? 0,
             lastEvent: try lastEvent(bytes, members["lastEvent"]))
     }

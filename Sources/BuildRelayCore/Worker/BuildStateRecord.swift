@@ -25,6 +25,9 @@ public struct BuildStateRecord: Sendable, Hashable {
     /// When the request became terminal, or was cancelled before any trigger (ms since the Unix epoch); the
     /// request id is forgotten `worker.requestRetention` later.
     public var settledAt: Int64?
+    /// When the build entered ``status`` (ms since the Unix epoch): the time of the last event. `nil` before the
+    /// first event, and in records written before this member existed (``recordedAt`` is then the best guess).
+    public var statusSince: Int64?
     /// When this record was written (ms since the Unix epoch).
     public var recordedAt: Int64
     /// The exact bytes of the last event, republished as they are after a takeover.
@@ -33,7 +36,7 @@ public struct BuildStateRecord: Sendable, Hashable {
     public init(
         requestID: RequestID, queue: String, buildID: BuildID? = nil, status: BuildStatus = .unknown, sequence: Int = 0,
         cancelRequested: Bool = false, triggerAttempted: Bool = false, metadata: BuildMetadata = [:], traceparent: String, triggeredAt: Int64? = nil,
-        settledAt: Int64? = nil, recordedAt: Int64, lastEvent: [UInt8]? = nil
+        settledAt: Int64? = nil, statusSince: Int64? = nil, recordedAt: Int64, lastEvent: [UInt8]? = nil
     ) {
         self.requestID = requestID
         self.queue = queue
@@ -46,6 +49,7 @@ public struct BuildStateRecord: Sendable, Hashable {
         self.traceparent = traceparent
         self.triggeredAt = triggeredAt
         self.settledAt = settledAt
+        self.statusSince = statusSince
         self.recordedAt = recordedAt
         self.lastEvent = lastEvent
     }

@@ -288,6 +288,27 @@ public final class WorkerEngine: Sendable {
     /// Builds counted against `worker.maxInFlightBuilds`.
     public var buildsInFlight: Int { state.withLock { $0.buildsInFlight } }
 
+    /// Every request id this worker owns and remembers, settled ones included (those without their metadata: a
+    /// settled build keeps only its id, status and times). The records are copied under the lock and summarised
+    /// outside it, so a large answer does not hold up the engine.
+    public func summaries() -> [BuildSummary] {
+        let snapshot = state.withLock { state in
+            state.partitions.values.flatMap { table in table.builds.values.map { (table.partition, $0.record, $0.unencodedEvent) } }
+        }
+        return snapshot.map { BuildSummary(record: $0.1, partition: $0.0, event: $0.2) }
+    }
+
+    /// The summary of `requestID`, when this worker owns its partition and remembers it.
+    public func summary(of requestID: RequestID) -> BuildSummary? {
+        let found = state.withLock { state -> (Int32, BuildStateRecord, StatusEvent?)? in
+            for table in state.partitions.values {
+                if let build = table.builds[requestID] { return (table.partition, build.record, build.unencodedEvent) }
+            }
+            return nil
+        }
+        return found.map { BuildSummary(record: $0.1, partition: $0.0, event: $0.2) }
+    }
+
     // MARK: Internals
 
     /// Waits until `condition` holds or `timeout` passed; returns whether it holds.

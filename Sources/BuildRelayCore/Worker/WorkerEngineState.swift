@@ -660,6 +660,7 @@ final class WorkerEngineState {
         build.record.lastEvent = nil
         build.unencodedEvent = event
         build.record.recordedAt = now
+        build.record.statusSince = now
         if status.isTerminal {
             build.record.settledAt = now
             build.cancelPending = false
