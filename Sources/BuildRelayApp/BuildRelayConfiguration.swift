@@ -21,4 +21,13 @@ public struct BuildRelayConfiguration: Sendable {
     public var queues: [QueueSettings] = []
 
     public init() {}
+
+    /// Likely mistakes that are not errors, each `<key>: <problem>` (a `process` program this machine cannot start).
+    public var warnings: [String] {
+        queues.flatMap { queue in
+            let registration = queue.provider.registration
+            let block = type(of: registration).block ?? queue.provider.name
+            return registration.warnings.map { "queues.\(queue.name).\(block).\($0.key): \($0.problem)" }
+        }
+    }
 }

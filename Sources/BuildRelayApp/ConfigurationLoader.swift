@@ -26,8 +26,9 @@ public struct ConfigurationLoader: Sendable {
 
     /// Throws ``ConfigurationError`` naming the first key at fault.
     public func load() async throws -> BuildRelayConfiguration {
-        let keys = try discoverKeys()
-        for key in keys { try ConfigurationSchema.check(key) }
+        let written = try discoverKeys()
+        for (key, shape) in written { try ConfigurationSchema.check(key, written: shape) }
+        let keys = written.map(\.key)
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "--set", values: Dictionary(uniqueKeysWithValues: overrides.map {
                 (AbsoluteConfigKey(ConfigKey($0.key)), ConfigValue(.string($0.value), isSecret: false))
@@ -52,9 +53,9 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// Every key the file and the flags set, as schema paths (map entries such as `session.timeout.ms` stay one
-    /// component).
-    private func discoverKeys() throws -> [[String]] {
-        var keys: [[String]] = []
+    /// component), with the shape its value was written in.
+    private func discoverKeys() throws -> [(key: [String], shape: ConfigurationShape.Written)] {
+        var keys: [(key: [String], shape: ConfigurationShape.Written)] = []
         if let filePath {
             let text: String
             do { text = try String(contentsOfFile: filePath, encoding: .utf8) } catch {
@@ -66,23 +67,42 @@ public struct ConfigurationLoader: Sendable {
             }
             if let root {
                 guard let mapping = root.mapping else { throw ConfigurationError(key: "", "\(filePath) must hold a mapping of settings") }
-                Self.collectKeys(mapping, prefix: [], into: &keys)
+                try Self.collectKeys(mapping, prefix: [], into: &keys)
             }
         }
         for key in overrides.keys {
-            keys.append(ConfigurationSchema.normalize(key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)))
+            keys.append((ConfigurationSchema.normalize(key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)), .text))
         }
         return keys
     }
 
-    private static func collectKeys(_ mapping: Node.Mapping, prefix: [String], into keys: inout [[String]]) {
+    private static func collectKeys(
+        _ mapping: Node.Mapping, prefix: [String], into keys: inout [(key: [String], shape: ConfigurationShape.Written)]
+    ) throws {
         for (key, value) in mapping {
             let path = prefix + [key.string ?? "\(key)"]
             if let nested = value.mapping {
+                // A librdkafka property may be written nested (`security: {protocol: SSL}`); any other key that
+                // holds a value cannot hold a map.
+                let isProperty = path.count >= 3 && path[0] == "kafka" && (path[1] == "properties" || path[1] == "secretProperties")
+                if !isProperty, let shape = try? ConfigurationSchema.shape(of: path) {
+                    switch shape {
+                    case .single: throw ConfigurationError(key: path.joined(separator: "."), "expected a single value, got a map")
+                    case .list: throw ConfigurationError(key: path.joined(separator: "."), "expected a list, got a map")
+                    case .map: break
+                    }
+                }
                 // An empty mapping (`properties: {}`) sets nothing.
-                collectKeys(nested, prefix: path, into: &keys)
+                try collectKeys(nested, prefix: path, into: &keys)
+            } else if let sequence = value.sequence {
+                let path = ConfigurationSchema.normalize(path)
+                let items = sequence.compactMap { $0.scalar?.string }
+                guard items.count == sequence.count else {
+                    throw ConfigurationError(key: path.joined(separator: "."), "a list of single values is the only list a key can hold")
+                }
+                keys.append((path, .list(items)))
             } else {
-                keys.append(ConfigurationSchema.normalize(path))
+                keys.append((ConfigurationSchema.normalize(path), value.null != nil ? .null : .single(value.scalar?.string ?? "")))
             }
         }
     }

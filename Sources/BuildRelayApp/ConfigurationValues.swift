@@ -1,4 +1,5 @@
 import Configuration
+import Foundation
 
 /// Typed reads of configuration keys, each failing with a ``ConfigurationError`` that names the key.
 struct ConfigurationValues: Sendable {
@@ -14,9 +15,22 @@ struct ConfigurationValues: Sendable {
         return nil
     }
 
-    func list(_ key: String) -> [String]? {
+    /// A list from the file, or from a flag or variable written as a JSON array (`["./ci.sh","--flag"]`) or as one
+    /// word. One value with spaces in it is an error suggesting the list form: it is not split.
+    func list(_ key: String) throws -> [String]? {
         if let values = reader.stringArray(forKey: ConfigKey(key)) { return values }
-        return text(key).map { [$0] }
+        guard let text = text(key) else { return nil }
+        if text.hasPrefix("[") {
+            guard let array = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] else {
+                throw ConfigurationError(key: key, "expected a JSON array of strings such as [\"./ci.sh\", \"--flag\"], got \(text)")
+            }
+            return array
+        }
+        guard !text.contains(where: \.isWhitespace) else {
+            let words = text.split(whereSeparator: \.isWhitespace).map { "\"\($0)\"" }.joined(separator: ", ")
+            throw ConfigurationError(key: key, "expected a list, got \"\(text)\": write it as [\(words)]")
+        }
+        return [text]
     }
 
     func int(_ key: String, minimum: Int = 0) throws -> Int? {

@@ -140,7 +140,13 @@ public final class Worker: Service, Sendable {
     private func consumeUntilShutdown(partitionCount: Int) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.consume(partitionCount: partitionCount) }
-            group.addTask { try? await gracefulShutdown() }
+            group.addTask {
+                guard (try? await gracefulShutdown()) != nil else { return }
+                self.logger.info("graceful shutdown requested (SIGTERM or SIGINT): finishing the provider calls and records in flight, waiting up to worker.shutdownTimeout for this worker's process builds (then stopping them), committing, and leaving the group; other builds keep running and the partitions' next owner follows them", metadata: [
+                    "buildsInFlight": "\(self.engine.buildsInFlight)", "localBuilds": "\(self.engine.unfinishedLocalBuilds)",
+                    "shutdownTimeout": "\(self.configuration.settings.shutdownTimeout)", "partitions": "\(self.engine.ownedPartitions)",
+                ])
+            }
             group.addTask { await self.reportGroupWaits() }
             try await group.next()
             group.cancelAll()

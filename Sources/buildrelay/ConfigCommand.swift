@@ -1,5 +1,6 @@
 import ArgumentParser
 import BuildRelayApp
+import Foundation
 
 /// `buildrelay config …`.
 struct ConfigCommand: AsyncParsableCommand {
@@ -24,5 +25,6 @@ struct ConfigCheckCommand: AsyncParsableCommand {
         let configuration = try await options.load()
         print("# effective configuration (secret values are read from the environment variables shown, never printed)")
         print(EffectiveConfigurationPrinter.yaml(configuration), terminator: "")
+        for warning in configuration.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
     }
 }

@@ -18,7 +18,10 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try await options.load()
         let logger = CommandLogging.bootstrap(label: "buildrelay.worker", configuration: configuration)
-        logger.info("starting", metadata: ["allocator": "\(MemoryAllocator.description)", "librdkafka": "\(Librdkafka.version)"])
+        logger.info("starting", metadata: [
+            "allocator": "\(MemoryAllocator.description)", "librdkafka": "\(Librdkafka.version)", "version": "\(BuildRelayVersion.current)",
+        ])
+        for warning in configuration.warnings { logger.warning("\(warning)") }
         let services: WorkerServices
         do {
             services = try WorkerServices(configuration: configuration, logger: logger)

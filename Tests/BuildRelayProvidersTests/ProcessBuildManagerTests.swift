@@ -50,6 +50,53 @@ struct ProcessBuildManagerTests {
         try await manager.close()
     }
 
+    @Test("a program that cannot start fails as infra, saying why; a job that itself exits 127 is a failed build like any other")
+    func aProgramThatCannotStartIsInfra() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("start-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func script(_ name: String, _ text: String, executable: Bool = true) throws {
+            let path = directory.appendingPathComponent(name).path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: executable ? 0o755 : 0o644], ofItemAtPath: path)
+        }
+        try script("bad-interpreter.sh", "#!/no/such/interpreter\necho never\n")
+        try script("not-executable.sh", "#!/bin/sh\necho never\n", executable: false)
+        try script("exits-127.sh", "#!/bin/sh\necho running\nexit 127\n")
+        func run(_ program: String, id: String) async throws -> Result<BuildStatusReport, BuildError> {
+            let manager = ProcessBuildManager(configuration: .init(command: [program], workingDirectory: directory.path))
+            let result: Result<BuildStatusReport, BuildError>
+            do {
+                let build = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: id)!).id
+                result = .success(try await finish(manager, build))
+            } catch let error as BuildError {
+                result = .failure(error)
+            }
+            try await manager.close()
+            return result
+        }
+
+        // Found missing before the start: the trigger fails.
+        for (program, reason) in [("./missing.sh", "./missing.sh (in \(directory.path)) not found"), ("./not-executable.sh", "is not executable"),
+                                  ("no-such-program-anywhere", "no-such-program-anywhere is not in PATH")] {
+            guard case .failure(let error) = try await run(program, id: "start-\(program.filter(\.isLetter))") else {
+                Issue.record("\(program) started")
+                continue
+            }
+            #expect(error.kind == .infra && !error.isRetryable)
+            #expect(error.message.hasPrefix("could not start \(program): ") && error.message.contains(reason), "\(error.message)")
+        }
+        // Found at the start (exit 127 from the launcher): the build fails as infra with the reason.
+        let badInterpreter = try await run("./bad-interpreter.sh", id: "start-interpreter").get()
+        #expect(badInterpreter.status == .failed)
+        #expect(badInterpreter.failure?.kind == .infra)
+        #expect(badInterpreter.failure?.message == "could not start ./bad-interpreter.sh: No such file or directory", "\(String(describing: badInterpreter.failure))")
+        // The job ran and chose 127: the user's failure.
+        let chose127 = try await run("./exits-127.sh", id: "start-127").get()
+        #expect(chose127.status == .failed && chose127.metadata["exitCode"] == "127")
+        #expect(chose127.failure == nil)
+    }
+
     @Test func aNonZeroExitFailsWithItsCode() async throws {
         let manager = manager("exit 3")
         let build = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-exit")!).id

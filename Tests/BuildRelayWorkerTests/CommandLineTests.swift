@@ -29,6 +29,45 @@ struct CommandLineTests {
         #expect(output.contains(key), "\(output)")
     }
 
+    @Test("a value of the wrong shape is an error naming the key and the shape it needs, never a silent default", arguments: [
+        ("kafka: {bootstrapServers: [kafka-1:9092, kafka-2:9092]}", "kafka.bootstrapServers: expected a single value, got a list (several values go in one, comma-separated: \"kafka-1:9092,kafka-2:9092\")"),
+        ("queues: {local: {provider: process, process: {command: ./ci.sh --flag}}}", "queues.local.process.command: expected a list, got a single value: write it as [\"./ci.sh\", \"--flag\"]"),
+        ("worker: {pollInterval: 5s}", "worker.pollInterval: expected a map (of accepted, running), got a single value"),
+        ("kafka: {groupId: {name: x}}", "kafka.groupId: expected a single value, got a map"),
+        ("queues: [main]", "queues: expected a map, got a list"),
+    ])
+    func wrongShapes(_ yaml: String, message: String) async throws {
+        let executable = try #require(ProcessRunner.buildrelay)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(uniqueName("shape")).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (status, output) = try await ProcessRunner.run(executable, ["config", "check", "--config", file.path], includeStandardError: true)
+        #expect(status == 2)
+        #expect(output == "configuration key \(message)\n" || output.hasSuffix(": configuration key \(message)\n"), "\(output)")
+    }
+
+    @Test("a process command given as a JSON list with --set works; one with spaces is refused with the list form")
+    func processCommandFromFlags() async throws {
+        let executable = try #require(ProcessRunner.buildrelay)
+        let list = try await ProcessRunner.run(executable, ["config", "check", "--set", "queues.l.provider=process", "--set", #"queues.l.process.command=["/bin/echo","hello"]"#])
+        #expect(list.status == 0)
+        #expect(list.output.contains("- /bin/echo\n      - hello"), "\(list.output)")
+        let words = try await ProcessRunner.run(executable, ["config", "check", "--set", "queues.l.provider=process", "--set", "queues.l.process.command=/bin/echo hello"], includeStandardError: true)
+        #expect(words.status == 2)
+        #expect(words.output.contains(#"write it as ["/bin/echo", "hello"]"#), "\(words.output)")
+    }
+
+    @Test("config check warns when a process program cannot be started here, and still exits 0")
+    func configCheckWarnsAboutAMissingProgram() async throws {
+        let executable = try #require(ProcessRunner.buildrelay)
+        let missing = try await ProcessRunner.run(executable, ["config", "check", "--set", "queues.l.provider=process", "--set", "queues.l.process.command=./no-such-ci.sh"], includeStandardError: true)
+        #expect(missing.status == 0)
+        #expect(missing.output.contains("warning: queues.l.process.command: ./no-such-ci.sh (in "), "\(missing.output)")
+        #expect(missing.output.contains(") not found"), "\(missing.output)")
+        let present = try await ProcessRunner.run(executable, ["config", "check", "--set", "queues.l.provider=process", "--set", "queues.l.process.command=sh"], includeStandardError: true)
+        #expect(present.status == 0 && !present.output.contains("warning"), "\(present.output)")
+    }
+
     @Test("config check prints the contract's example back with every secret named, never shown")
     func configCheckRedactsSecrets() async throws {
         let executable = try #require(ProcessRunner.buildrelay)
@@ -57,6 +96,14 @@ struct CommandLineTests {
         let (status, output) = try await ProcessRunner.run(executable, ["--version"])
         #expect(status == 0)
         #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "buildrelay \(BuildRelayVersion.current) (librdkafka \(Librdkafka.version))")
+    }
+
+    @Test("shell completion scripts cover the subcommands", arguments: ["bash", "zsh", "fish"])
+    func shellCompletion(_ shell: String) async throws {
+        let executable = try #require(ProcessRunner.buildrelay)
+        let (status, output) = try await ProcessRunner.run(executable, ["--generate-completion-script", shell])
+        #expect(status == 0)
+        for subcommand in ["worker", "send", "events", "status", "builds", "config"] { #expect(output.contains(subcommand), "\(shell): \(subcommand)") }
     }
 
     @Test func configCheckPrintsTheEffectiveConfiguration() async throws {

@@ -7,6 +7,7 @@ public struct ProcessProvider: ProviderRegistration {
     public static let name = "process"
     public static let block: String? = "process"
     public static let blockKeys: Set<String> = ["command", "workingDirectory", "timeout", "cancelGracePeriod", "buildsDirectory", "maxLogBytes"]
+    public static let listKeys: Set<String> = ["command"]
 
     public var configuration: ProcessBuildConfiguration
 
@@ -15,8 +16,8 @@ public struct ProcessProvider: ProviderRegistration {
     }
 
     public init(reading queue: QueueBlockReader) throws {
-        guard let command = queue.list("command"), !command.isEmpty, !command[0].isEmpty else {
-            throw ConfigurationError(key: queue.fullKey("command"), "missing: the program and its arguments, as a list")
+        guard let command = try queue.list("command"), !command.isEmpty, !command[0].isEmpty else {
+            throw ConfigurationError(key: queue.fullKey("command"), "missing: the program and its arguments, as a list such as [\"./ci.sh\", \"--flag\"]")
         }
         var process = ProcessBuildConfiguration(command: command)
         process.workingDirectory = queue.text("workingDirectory")
@@ -35,6 +36,11 @@ public struct ProcessProvider: ProviderRegistration {
         ]
         if let directory = configuration.workingDirectory { block["workingDirectory"] = directory }
         return block
+    }
+
+    /// A program that cannot be started here would fail every build as "could not start".
+    public var warnings: [(key: String, problem: String)] {
+        ProgramLookup.problem(program: configuration.command[0], workingDirectory: configuration.workingDirectory).map { [("command", $0)] } ?? []
     }
 
     public func makeManager(logger: Logger) -> any BuildManager { ProcessBuildManager(configuration: configuration) }

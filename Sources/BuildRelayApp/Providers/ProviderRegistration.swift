@@ -12,6 +12,8 @@ public protocol ProviderRegistration: Sendable, Hashable {
     /// The block under `queues.<name>.` that holds its settings, and the keys inside it; `nil` and empty for none.
     static var block: String? { get }
     static var blockKeys: Set<String> { get }
+    /// The ``blockKeys`` whose values are lists of strings; every other key holds a single value.
+    static var listKeys: Set<String> { get }
 
     /// Reads and checks the queue's settings; every error names its key.
     init(reading queue: QueueBlockReader) throws
@@ -24,11 +26,17 @@ public protocol ProviderRegistration: Sendable, Hashable {
 
     /// How the vendor's webhook deliveries are read, for a queue with `webhook` set; `nil`: the provider has none.
     var webhookFormat: (any WebhookFormat)? { get }
+
+    /// What is likely wrong on this machine without being an error (the worker may run elsewhere), as
+    /// `(key in the block, problem)`: `config check` and a starting worker print them.
+    var warnings: [(key: String, problem: String)] { get }
 }
 
 extension ProviderRegistration {
     public static var block: String? { nil }
     public static var blockKeys: Set<String> { [] }
+    public static var listKeys: Set<String> { [] }
     public var printedBlock: [String: any Sendable] { [:] }
     public var webhookFormat: (any WebhookFormat)? { nil }
+    public var warnings: [(key: String, problem: String)] { [] }
 }

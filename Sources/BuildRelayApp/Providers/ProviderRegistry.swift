@@ -18,4 +18,9 @@ public enum ProviderRegistry {
     static var blockKeys: Set<String> {
         Set(all.flatMap { provider in provider.block.map { block in provider.blockKeys.map { "\(block).\($0)" } } ?? [] })
     }
+
+    /// The block keys that hold lists, as `<block>.<key>`.
+    static var blockListKeys: Set<String> {
+        Set(all.flatMap { provider in provider.block.map { block in provider.listKeys.map { "\(block).\($0)" } } ?? [] })
+    }
 }

@@ -18,7 +18,7 @@ public struct QueueBlockReader: Sendable {
 
     public func text(_ key: String) -> String? { values.text(fullKey(key)) }
 
-    public func list(_ key: String) -> [String]? { values.list(fullKey(key)) }
+    public func list(_ key: String) throws -> [String]? { try values.list(fullKey(key)) }
 
     public func duration(_ key: String) throws -> Duration? { try values.duration(fullKey(key)) }
 

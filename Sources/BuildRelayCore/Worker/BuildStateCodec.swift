@@ -20,6 +20,10 @@ public enum BuildStateCodec {
         out.raw(#","cancelRequested":"#)
         out.raw(record.cancelRequested ? "true" : "false")
         if record.triggerAttempted { out.raw(#","triggerAttempted":true"#) }
+        if let digest = record.triggerDigest {
+            out.raw(#","triggerDigest":"#)
+            out.string(digest)
+        }
         out.raw(#","metadata":"#)
         out.object(record.metadata.entries)
         out.raw(#","traceparent":"#)
@@ -44,7 +48,7 @@ public enum BuildStateCodec {
     /// escaping). Reserving much more is not free: a typical record then needs a buffer above 1 KB, which glibc
     /// serves from its locked, consolidating large-request path instead of the thread's cache.
     static func estimatedSize(of record: BuildStateRecord) -> Int {
-        let members = 208  // the member names and punctuation
+        let members = 192 + (record.statusSince != nil ? 30 : 0) + (record.triggerDigest != nil ? 36 : 0)  // the member names and punctuation
         let values = 80  // quotes, numbers, status and flags
         return members + values + record.requestID.rawValue.utf8.count + record.queue.utf8.count
             + (record.buildID?.rawValue.utf8.count ?? 4) + record.traceparent.utf8.count + (record.lastEvent?.count ?? 4)
@@ -74,6 +78,7 @@ public enum BuildStateCodec {
             sequence: Int(try number(members, "sequence") ?? 0),
             cancelRequested: members["cancelRequested"] == .bool(true),
             triggerAttempted: members["triggerAttempted"] == .bool(true),
+            triggerDigest: try optionalString(members, "triggerDigest"),
             metadata: metadata,
             traceparent: try string(members, "traceparent"),
             triggeredAt: try number(members, "triggeredAt"),

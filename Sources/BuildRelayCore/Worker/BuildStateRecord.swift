@@ -16,6 +16,9 @@ public struct BuildStateRecord: Sendable, Hashable {
     /// another (``TriggerRequest/mayHaveStarted``). Written before a first attempt only for managers declaring
     /// ``BuildManagerCapabilities/looksUpEarlierTriggers``.
     public var triggerAttempted: Bool
+    /// The trigger's ``TriggerCommand/contentDigest``: a later trigger with another one is reported as conflicting.
+    /// `nil` before the trigger, and in records written before this member existed.
+    public var triggerDigest: String?
     /// The trigger's metadata, merged into every event.
     public var metadata: BuildMetadata
     /// The build's trace context, carried on every event.
@@ -35,7 +38,7 @@ public struct BuildStateRecord: Sendable, Hashable {
 
     public init(
         requestID: RequestID, queue: String, buildID: BuildID? = nil, status: BuildStatus = .unknown, sequence: Int = 0,
-        cancelRequested: Bool = false, triggerAttempted: Bool = false, metadata: BuildMetadata = [:], traceparent: String, triggeredAt: Int64? = nil,
+        cancelRequested: Bool = false, triggerAttempted: Bool = false, triggerDigest: String? = nil, metadata: BuildMetadata = [:], traceparent: String, triggeredAt: Int64? = nil,
         settledAt: Int64? = nil, statusSince: Int64? = nil, recordedAt: Int64, lastEvent: [UInt8]? = nil
     ) {
         self.requestID = requestID
@@ -45,6 +48,7 @@ public struct BuildStateRecord: Sendable, Hashable {
         self.sequence = sequence
         self.cancelRequested = cancelRequested
         self.triggerAttempted = triggerAttempted
+        self.triggerDigest = triggerDigest
         self.metadata = metadata
         self.traceparent = traceparent
         self.triggeredAt = triggeredAt

@@ -15,6 +15,8 @@ enum EngineEffect: Sendable {
     case refreshed(RefreshOutcome)
     case pause([Int32])
     case resume([Int32])
+    /// A fact for the log.
+    case note(EngineNote)
 
     /// The work this effect starts that a revoke of its partition waits for, and the assignment it belongs to.
     var inFlightWork: (partition: Int32, epoch: Int, work: InFlightWork)? {
@@ -29,7 +31,7 @@ enum EngineEffect: Sendable {
         case .publishStatus(_, let build, _): (build.partition, build.epoch, .statusEvent(build.requestID))
         case .publishDeadLetter(let record, let epoch, _): (record.source.partition, epoch, .deadLetter(offset: record.source.offset))
         case .forwardCommand(let record, _, let epoch): (record.partition, epoch, .forward(offset: record.offset))
-        case .commandsProcessed, .schedule, .refreshed, .pause, .resume: nil
+        case .commandsProcessed, .schedule, .refreshed, .pause, .resume, .note: nil
         }
     }
 }

@@ -288,6 +288,9 @@ public final class WorkerEngine: Sendable {
     /// Builds counted against `worker.maxInFlightBuilds`.
     public var buildsInFlight: Int { state.withLock { $0.buildsInFlight } }
 
+    /// Builds of `process` queues (``BuildManagerCapabilities/localBuilds``) that have not finished.
+    public var unfinishedLocalBuilds: Int { state.withLock { $0.unfinishedLocalBuilds } }
+
     /// Every request id this worker owns and remembers, settled ones included (those without their metadata: a
     /// settled build keeps only its id, status and times). The records are copied under the lock and summarised
     /// outside it, so a large answer does not hold up the engine.
@@ -401,7 +404,26 @@ public final class WorkerEngine: Sendable {
             case .resume(let partitions):
                 logger.info("resuming command partitions", metadata: ["partitions": "\(partitions)"])
                 transport.resume(partitions: partitions)
+            case .note(let note):
+                log(note)
             }
+        }
+    }
+
+    private func log(_ note: EngineNote) {
+        switch note {
+        case .triggered(let requestID, let queue, let buildID):
+            logger.info("build triggered", metadata: ["requestId": "\(requestID)", "queue": "\(queue)", "buildId": "\(buildID)"])
+        case .cancelAccepted(let requestID, let queue, let buildID, let reason):
+            var metadata: Logger.Metadata = ["requestId": "\(requestID)", "queue": "\(queue)"]
+            if let buildID { metadata["buildId"] = "\(buildID)" }
+            if let reason { metadata["reason"] = "\(reason)" }
+            logger.info("cancel accepted", metadata: metadata)
+        case .conflictingTrigger(let requestID, let queue, let knownQueue):
+            metrics.conflictingTriggers.increment()
+            logger.warning("a trigger repeats a known request id with different content: ignored (a request id names one build; use a new id for new content)", metadata: [
+                "requestId": "\(requestID)", "queue": "\(queue)", "knownQueue": "\(knownQueue)",
+            ])
         }
     }
 

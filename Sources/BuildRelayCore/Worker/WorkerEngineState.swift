@@ -169,6 +169,7 @@ final class WorkerEngineState {
                 if build.record.sequence == 0, build.record.cancelRequested, !build.isHeld {
                     // Cancelled before its trigger: start nothing, report `cancelled`.
                     build.record.queue = trigger.queue
+                    build.record.triggerDigest = trigger.contentDigest
                     build.adoptTriggerMetadata(trigger.metadata)
                     transition(build, to: .cancelled, providerMetadata: [:], error: nil, completes: [offset], table: table)
                 } else if build.isAttemptInterrupted {
@@ -176,12 +177,16 @@ final class WorkerEngineState {
                     // the last committed offset. Try again, looking the build up first.
                     startTrigger(trigger, offset: offset, build: build, table: table)
                 } else {
+                    if let digest = build.record.triggerDigest, digest != trigger.contentDigest {
+                        emit(.note(.conflictingTrigger(trigger.requestID, queue: trigger.queue, knownQueue: build.record.queue)))
+                    }
                     markProcessed(offset, table: table)
                 }
                 return
             }
             build.record.queue = trigger.queue
             build.record.metadata = trigger.metadata
+            build.record.triggerDigest = trigger.contentDigest
             guard queues[trigger.queue] != nil else {
                 let error = BuildError(code: .unknownQueue, kind: .user, isRetryable: false, message: "queue \"\(trigger.queue)\" is not configured")
                 transition(build, to: .failed, providerMetadata: [:], error: error, completes: [offset], table: table)
@@ -200,6 +205,7 @@ final class WorkerEngineState {
         case .cancel(let cancel):
             if case .held(let trigger, let triggerOffset) = build.activity {
                 // Never started: report `cancelled` at once.
+                emit(.note(.cancelAccepted(cancel.requestID, queue: trigger.queue, buildID: nil, reason: cancel.reason)))
                 heldCount -= 1
                 updatePause()
                 build.noteCancel(cancel)
@@ -209,11 +215,13 @@ final class WorkerEngineState {
                 markProcessed(offset, table: table)
             } else if isNew {
                 // Cancel before trigger: remember it for `requestRetention`.
+                emit(.note(.cancelAccepted(cancel.requestID, queue: "", buildID: nil, reason: cancel.reason)))
                 build.noteCancel(cancel)
                 build.record.settledAt = now
                 build.record.recordedAt = now
                 record(build, completes: [offset], then: .nothing, table: table)
             } else {
+                emit(.note(.cancelAccepted(cancel.requestID, queue: build.record.queue, buildID: build.record.buildID, reason: cancel.reason)))
                 build.noteCancel(cancel)
                 build.record.recordedAt = now
                 record(build, completes: [offset], then: .cancel, table: table)
@@ -283,8 +291,9 @@ final class WorkerEngineState {
             let status = triggered.status
             build.record.buildID = triggered.id
             build.record.triggeredAt = now
+            emit(.note(.triggered(build.record.requestID, queue: build.record.queue, buildID: triggered.id)))
             let initial: BuildStatus = status == .unknown ? .accepted : status
-            let (mapped, error) = outcome(of: initial, cancelRequested: false)
+            let (mapped, error) = outcome(of: BuildStatusReport(status: initial), cancelRequested: false)
             transition(build, to: mapped, providerMetadata: [:], error: error, completes: [offset], table: table)
         case .failure(let failure):
             let error = BuildErrorClassifier.classify(failure)
@@ -312,15 +321,14 @@ final class WorkerEngineState {
         guard build.isIdle, !table.revoking, !build.record.status.isTerminal, let queue = queues[build.record.queue] else { return }
         switch result {
         case .success(let report):
-            let (status, metadata) = (report.status, report.metadata)
             build.statusFailures = 0
             build.firstStatusFailure = nil
-            let (mapped, error) = outcome(of: status, cancelRequested: build.record.cancelRequested)
+            let (mapped, error) = outcome(of: report, cancelRequested: build.record.cancelRequested)
             let isForward = mapped.isTerminal || (mapped == .running && build.record.status != .running)
             if mapped == .unknown || !isForward {
                 schedulePoll(reference, build, after: queue.pollIntervals.interval(for: build.record.status, using: &random))
             } else {
-                transition(build, to: mapped, providerMetadata: metadata, error: error, completes: [], table: table)
+                transition(build, to: mapped, providerMetadata: report.metadata, error: error, completes: [], table: table)
             }
         case .failure(let failure):
             let error = BuildErrorClassifier.classify(failure)
@@ -613,12 +621,12 @@ final class WorkerEngineState {
     }
 
     /// Maps a provider status to what is published: a vendor-side cancel nobody asked for is a failure.
-    private func outcome(of status: BuildStatus, cancelRequested: Bool) -> (BuildStatus, BuildError?) {
-        switch status {
-        case .failed: return (.failed, .buildFailed())
+    private func outcome(of report: BuildStatusReport, cancelRequested: Bool) -> (BuildStatus, BuildError?) {
+        switch report.status {
+        case .failed: return (.failed, report.failure ?? .buildFailed())
         case .cancelled where !cancelRequested:
             return (.failed, BuildError(code: .cancelledOutsideBuildRelay, kind: .dependency, isRetryable: false, message: "the build was cancelled outside BuildRelay"))
-        default: return (status, nil)
+        default: return (report.status, nil)
         }
     }
 

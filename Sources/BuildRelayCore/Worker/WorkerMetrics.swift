@@ -33,6 +33,8 @@ struct WorkerMetrics: Sendable {
     let deadLetters = Counter(label: "buildrelay_dead_letters_total")
     /// Command records of partitions the engine did not own when they arrived: never expected, worth an alert.
     let ignoredRecords = Counter(label: "buildrelay_commands_ignored_total")
+    /// Triggers of a known request id with other content than the first: ignored, and logged at `warning`.
+    let conflictingTriggers = Counter(label: "buildrelay_conflicting_triggers_total")
     let buildsInFlight = Gauge(label: "buildrelay_builds_in_flight")
     /// How late scheduled status polls start (timer and status-call queue together).
     let pollLag = Metrics.Timer(label: "buildrelay_status_poll_lag_seconds", preferredDisplayUnit: .seconds)

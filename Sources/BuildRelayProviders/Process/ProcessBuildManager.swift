@@ -75,6 +75,9 @@ public final class ProcessBuildManager: BuildManager {
             return (nil, state.sequence)
         }
         if let existing { return TriggeredBuild(id: existing) }
+        if let problem = ProgramLookup.problem(program: configuration.command[0], workingDirectory: configuration.workingDirectory) {
+            throw BuildError(code: .providerConfiguration, kind: .infra, isRetryable: false, message: "could not start \(configuration.command[0]): \(problem)")
+        }
         let directory = URL(fileURLWithPath: configuration.buildsDirectory)
             .appendingPathComponent("\(requestID.rawValue.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }.reduce(into: "") { $0.append($1) })-\(instance.prefix(8))-\(number)")
         let changesFile = directory.appendingPathComponent("changes.json")
@@ -158,7 +161,26 @@ public final class ProcessBuildManager: BuildManager {
             return BuildStatusReport(status: .failed, metadata: metadata)
         }
         if current.cancelRequested { return BuildStatusReport(status: .cancelled, metadata: metadata) }
+        if exited, code == 126 || code == 127, let reason = Self.startFailure(log: current.directory + "/output.log") {
+            let failure = BuildError(code: .providerConfiguration, kind: .infra, isRetryable: false, message: "could not start \(configuration.command[0]): \(reason)")
+            return BuildStatusReport(status: .failed, metadata: metadata, failure: failure)
+        }
         return BuildStatusReport(status: exited && code == 0 ? .succeeded : .failed, metadata: metadata)
+    }
+
+    /// The reason the program could not be executed (exit 126 or 127), as the launcher (`setpriv`, or `env` with a
+    /// working directory) wrote it first in the log; `nil` when the log starts otherwise: then the program itself
+    /// ran and exited 126 or 127, a failure of the build like any other.
+    private static func startFailure(log: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: log) else { return nil }
+        defer { try? handle.close() }
+        let head = String(decoding: (try? handle.read(upToCount: 512)) ?? Data(), as: UTF8.self)
+        guard let line = head.split(separator: "\n").first else { return nil }
+        for launcher in ["setpriv: failed to execute ", "/usr/bin/env: "] where line.hasPrefix(launcher) {
+            // "setpriv: failed to execute ./ci.sh: No such file or directory", "/usr/bin/env: './ci.sh': Permission denied"
+            return line.split(separator: ": ").last.map(String.init)
+        }
+        return nil
     }
 
     public func cancel(_ build: BuildID) async throws {

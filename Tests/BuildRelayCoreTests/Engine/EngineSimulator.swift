@@ -52,6 +52,8 @@ final class EngineSimulator {
     private(set) var paused: Set<Int32> = []
     /// What each refresh led to, in order.
     private(set) var refreshes: [RefreshOutcome] = []
+    /// What the engine asked to be logged, in order.
+    private(set) var notes: [EngineNote] = []
     /// Abandoned builds: cancels whose outcome is not applied.
     private(set) var abandoned: [BuildID] = []
 
@@ -112,6 +114,7 @@ final class EngineSimulator {
             timers.append((clock.monotonic + max(delay, .zero), timerOrder, timer))
             timerOrder += 1
         case .refreshed(let outcome): refreshes.append(outcome)
+        case .note(let note): notes.append(note)
         case .pause(let partitions): paused.formUnion(partitions)
         case .resume(let partitions): paused.subtract(partitions)
         }
@@ -299,6 +302,13 @@ final class EngineSimulator {
         return nil
     }
 
+    /// Triggers `id`, answers the call and acknowledges every write: the build is `accepted`, its first poll due.
+    func startBuild(_ id: String) {
+        trigger(id)
+        answer("trigger", id, .success(.done))
+        acknowledgeAll()
+    }
+
     /// Answers the oldest call of `operation` (`trigger`, `status` or `cancel`) for `id`.
     func answer(_ operation: String, _ id: String, _ result: Result<ProviderAnswer, any Error>) {
         guard let index = calls.firstIndex(where: { $0.operation.name == operation && $0.build.requestID.rawValue == id }) else {
@@ -308,7 +318,7 @@ final class EngineSimulator {
         let call = calls.remove(at: index)
         let outcome: ProviderCallOutcome = switch call.operation {
         case .trigger: .trigger(call.build, result.map { TriggeredBuild(id: BuildID("build-\(id)"), status: $0.status) })
-        case .status: .status(call.build, result.map { BuildStatusReport(status: $0.status) })
+        case .status: .status(call.build, result.map { BuildStatusReport(status: $0.status, failure: $0.failure) })
         case .cancel, .abandon: .cancel(call.build, result.map { _ in () })
         case .statuses(let polls): .statuses(polls, result.map { [BuildID("build-\(id)"): BuildStatusReport(status: $0.status)] })
         }
@@ -318,8 +328,11 @@ final class EngineSimulator {
     /// What a provider call answers: a status (ignored for `cancel`).
     struct ProviderAnswer {
         var status: BuildStatus
+        /// A status report's ``BuildStatusReport/failure``.
+        var failure: BuildError?
         static let done = ProviderAnswer(status: .unknown)
         static func status(_ status: BuildStatus) -> ProviderAnswer { ProviderAnswer(status: status) }
+        static func failed(_ failure: BuildError) -> ProviderAnswer { ProviderAnswer(status: .failed, failure: failure) }
     }
 
     // MARK: Time

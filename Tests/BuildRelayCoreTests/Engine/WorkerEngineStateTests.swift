@@ -118,9 +118,7 @@ struct WorkerEngineStateTests {
     func cancelledOutside() {
         let sim = EngineSimulator()
         sim.assign()
-        sim.trigger("a")
-        sim.answer("trigger", "a", .success(.done))
-        sim.acknowledgeAll()
+        sim.startBuild("a")
         sim.advance(by: .seconds(2))
         sim.answer("status", "a", .success(.status(.cancelled)))
         sim.acknowledgeAll()
@@ -205,6 +203,42 @@ struct WorkerEngineStateTests {
         #expect(sim.events.last?.error?.hasPrefix("infra: the build ran longer than worker.maxBuildDuration") == true)
         #expect(sim.abandoned == [BuildID("build-a")])
         #expect(sim.pendingCalls.isEmpty)
+    }
+
+    @Test("a provider's own reason for a failure (a build that could not start) is the event's error, not the user's")
+    func providerReportedFailure() {
+        let sim = EngineSimulator()
+        sim.assign()
+        sim.startBuild("a")
+        sim.advance(by: .seconds(2))
+        let cannotStart = BuildError(code: .providerConfiguration, kind: .infra, isRetryable: false, message: "could not start ./ci.sh: not found")
+        sim.answer("status", "a", .success(.failed(cannotStart)))
+        sim.acknowledgeAll()
+        #expect(sim.events.last?.error == "infra: could not start ./ci.sh: not found")
+        sim.startBuild("b")
+        sim.advance(by: .seconds(2))
+        sim.answer("status", "b", .success(.status(.failed)))
+        sim.acknowledgeAll()
+        #expect(sim.events.last?.error?.hasPrefix("user:") == true, "without a reason, a failed build is the user's")
+    }
+
+    @Test("triggers and cancels are noted for the log; a repeated trigger with other content is noted as conflicting, an identical one is not")
+    func notes() {
+        let sim = EngineSimulator()
+        sim.assign()
+        sim.startBuild("a")
+        sim.trigger("a")
+        sim.consume(#"{"type":"trigger","requestId":"a","queue":"q","changes":[{"uris":["https://example.com/other.diff"]}]}"#, key: "a")
+        sim.cancel("a", reason: "superseded")
+        sim.acknowledgeAll()
+        let described = sim.notes.map { note -> String in
+            switch note {
+            case .triggered(let id, let queue, let build): "triggered \(id) \(queue) \(build)"
+            case .cancelAccepted(let id, let queue, let build, let reason): "cancel \(id) \(queue) \(build.map(\.rawValue) ?? "-") \(reason ?? "-")"
+            case .conflictingTrigger(let id, let queue, _): "conflicting \(id) \(queue)"
+            }
+        }
+        #expect(described == ["triggered a q build-a", "conflicting a q", "cancel a q build-a superseded"])
     }
 
     @Test("a trigger for an unconfigured queue fails (user) without a call")
