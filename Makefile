@@ -23,13 +23,14 @@ LANE_TESTS := InteropTests|LibrdkafkaVersionTests|BuildLifecycleTests|Partitioni
 
 all: build
 
-# System packages: librdkafka (headers + mock cluster), jemalloc (the executables' allocator) and kcat (interop
-# tests, benchmark reference); Python's jsonschema validates schemas/ and what the code publishes.
+# System packages: librdkafka (headers + mock cluster), jemalloc (the executables' allocator), kcat (interop
+# tests, benchmark reference) and prometheus (its promtool checks deploy/prometheus/; the server is not started);
+# Python's jsonschema validates schemas/ and what the code publishes.
 deps:
-	@if ! pkg-config --exists rdkafka jemalloc 2>/dev/null || ! command -v kcat >/dev/null 2>&1; then \
-		echo "installing librdkafka-dev, libjemalloc-dev, kcat and pkg-config with apt-get"; \
+	@if ! pkg-config --exists rdkafka jemalloc 2>/dev/null || ! command -v kcat >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then \
+		echo "installing librdkafka-dev, libjemalloc-dev, kcat, prometheus and pkg-config with apt-get"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq librdkafka-dev libjemalloc-dev kcat pkg-config >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends librdkafka-dev libjemalloc-dev kcat prometheus pkg-config >/dev/null; \
 	fi
 	@if ! python3 -c "import jsonschema" 2>/dev/null; then \
 		echo "installing jsonschema with pip"; \

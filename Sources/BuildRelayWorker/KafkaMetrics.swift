@@ -3,7 +3,7 @@ import Metrics
 import Synchronization
 
 /// The worker's Kafka metrics (swift-metrics): consumer lag per command partition and the producer's queue, both
-/// from librdkafka's statistics, and rebalances.
+/// from librdkafka's statistics, rebalances, and readiness (as `/readyz` answers).
 final class KafkaMetrics: Sendable {
     private let commandsTopic: String
     private let lag = Mutex<[Int32: Gauge]>([:])
@@ -11,6 +11,7 @@ final class KafkaMetrics: Sendable {
     private let assigned = Counter(label: "buildrelay_rebalances_total", dimensions: [("event", "assigned")])
     private let revoked = Counter(label: "buildrelay_rebalances_total", dimensions: [("event", "revoked")])
     private let lost = Counter(label: "buildrelay_rebalances_total", dimensions: [("event", "lost")])
+    private let ready = Gauge(label: "buildrelay_worker_ready")
 
     init(commandsTopic: String) {
         self.commandsTopic = commandsTopic
@@ -35,6 +36,9 @@ final class KafkaMetrics: Sendable {
     }
 
     func partitionsAssigned() { assigned.increment() }
+
+    /// 1 while the worker is ready (joined its group and restored what it owns), 0 before and after.
+    func readiness(_ isReady: Bool) { ready.record(isReady ? 1 : 0) }
 
     func partitionsRevoked(lost: Bool) { (lost ? self.lost : revoked).increment() }
 }

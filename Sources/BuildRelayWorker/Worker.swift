@@ -96,6 +96,7 @@ public final class Worker: Service, Sendable {
     public func run() async throws {
         defer {
             ready.store(false, ordering: .relaxed)
+            kafkaMetrics.readiness(false)
             running.store(false, ordering: .relaxed)
         }
         let partitionCount = try await checkTopics()
@@ -195,6 +196,7 @@ public final class Worker: Service, Sendable {
                     try await engine.assign(partitions.map(\.partition), partitionCount: partitionCount)
                     waitingForGroupSince.withLock { $0 = nil }
                     ready.store(true, ordering: .relaxed)
+                    kafkaMetrics.readiness(true)
                 case .partitionsRevoked(let partitions, let lost):
                     kafkaMetrics.partitionsRevoked(lost: lost)
                     await engine.revoke(partitions.map(\.partition), lost: lost)

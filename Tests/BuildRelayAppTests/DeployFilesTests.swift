@@ -134,4 +134,65 @@ struct DeployFilesTests {
         #expect(value(monitor, "spec", "endpoints", "0", "port") as? String == value(service, "spec", "ports", "0", "name") as? String)
         #expect(value(try documents("k8s/pdb.yaml").first, "spec", "maxUnavailable") as? Int == 1)
     }
+
+    // MARK: Alerts and dashboard
+
+    /// The metric families the code registers: every `"buildrelay_…"` label literal under Sources/.
+    static func exportedFamilies() throws -> Set<String> {
+        let sources = repositoryRoot.appendingPathComponent("Sources")
+        let files = try #require(FileManager.default.enumerator(atPath: sources.path)?.allObjects as? [String]).filter { $0.hasSuffix(".swift") }
+        var families = Set<String>()
+        for file in files {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for match in text.matches(of: /label: "(buildrelay_[a-z_]+)"/) { families.insert(String(match.1)) }
+        }
+        return families
+    }
+
+    /// The families a PromQL expression reads (a histogram's `_bucket`, `_sum` and `_count` series are its family's).
+    static func families(in expression: String) -> Set<String> {
+        Set(expression.matches(of: /buildrelay_[a-z_]+/).map { match in
+            var name = String(match.0)
+            for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
+            return name
+        })
+    }
+
+    @Test("the dashboard and the alert rules read only families the worker exports and docs/operations.md lists, and the dashboard shows the essential ones")
+    func dashboardAndRulesNameRealFamilies() throws {
+        let exported = try Self.exportedFamilies()
+        #expect(exported.count >= 18, "\(exported)")
+        let operations = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/operations.md"), encoding: .utf8)
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: Data(text("grafana/buildrelay-dashboard.json").utf8)) as? [String: Any])
+        let panels = try #require(dashboard["panels"] as? [[String: Any]])
+        let dashboardExpressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        #expect(dashboardExpressions.count >= panels.count)
+        let rules = try documents("prometheus/buildrelay.rules.yaml")
+        let ruleExpressions = (value(rules.first, "groups", "0", "rules") as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String }
+        #expect(ruleExpressions.count >= 8)
+        let shown = dashboardExpressions.reduce(into: Set<String>()) { $0.formUnion(Self.families(in: $1)) }
+        for family in shown.union(ruleExpressions.reduce(into: Set<String>()) { $0.formUnion(Self.families(in: $1)) }) {
+            #expect(exported.contains(family), "\(family) is not a family the code exports")
+            #expect(operations.contains("`\(family)`"), "\(family) is not in docs/operations.md")
+        }
+        for essential in [
+            "buildrelay_commands_total", "buildrelay_consumer_lag", "buildrelay_builds_in_flight", "buildrelay_provider_call_duration_seconds",
+            "buildrelay_provider_calls_total", "buildrelay_provider_rate_limited_total", "buildrelay_commands_forwarded_total",
+            "buildrelay_webhooks_total", "buildrelay_worker_ready", "buildrelay_status_transitions_total",
+        ] {
+            #expect(shown.contains(essential), "the dashboard does not show \(essential)")
+        }
+    }
+
+    @Test("the alert rules pass promtool's check and their unit tests (Debian's prometheus package, installed by make test)")
+    func alertRules() async throws {
+        let promtool = try #require(["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                    "promtool is not installed: make test installs Debian's prometheus package")
+        let directory = Self.deploy.appendingPathComponent("prometheus").path
+        let check = try await ProcessRunner.run(promtool, ["check", "rules", "\(directory)/buildrelay.rules.yaml"], includeStandardError: true)
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output.contains("SUCCESS: 8 rules found"), "\(check.output)")
+        let unitTests = try await ProcessRunner.run(promtool, ["test", "rules", "\(directory)/buildrelay.rules.test.yaml"], includeStandardError: true)
+        #expect(unitTests.status == 0, "\(unitTests.output)")
+    }
 }

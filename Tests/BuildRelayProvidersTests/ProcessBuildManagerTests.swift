@@ -55,16 +55,19 @@ struct ProcessBuildManagerTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("start-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
+        /// Written through a close-on-exec descriptor: a process another test starts meanwhile must not inherit it
+        /// open for writing, or executing the script fails with "Text file busy".
         func script(_ name: String, _ text: String, executable: Bool = true) throws {
-            let path = directory.appendingPathComponent(name).path
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: executable ? 0o755 : 0o644], ofItemAtPath: path)
+            let descriptor = open(directory.appendingPathComponent(name).path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, executable ? 0o755 : 0o644)
+            try #require(descriptor >= 0)
+            let bytes = Array(text.utf8)
+            #expect(write(descriptor, bytes, bytes.count) == bytes.count)
+            close(descriptor)
         }
         try script("bad-interpreter.sh", "#!/no/such/interpreter\necho never\n")
         try script("not-executable.sh", "#!/bin/sh\necho never\n", executable: false)
-        try script("exits-127.sh", "#!/bin/sh\necho running\nexit 127\n")
-        func run(_ program: String, id: String) async throws -> Result<BuildStatusReport, BuildError> {
-            let manager = ProcessBuildManager(configuration: .init(command: [program], workingDirectory: directory.path))
+        func run(_ program: String, arguments: [String] = [], id: String) async throws -> Result<BuildStatusReport, BuildError> {
+            let manager = ProcessBuildManager(configuration: .init(command: [program] + arguments, workingDirectory: directory.path))
             let result: Result<BuildStatusReport, BuildError>
             do {
                 let build = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: id)!).id
@@ -92,7 +95,7 @@ struct ProcessBuildManagerTests {
         #expect(badInterpreter.failure?.kind == .infra)
         #expect(badInterpreter.failure?.message == "could not start ./bad-interpreter.sh: No such file or directory", "\(String(describing: badInterpreter.failure))")
         // The job ran and chose 127: the user's failure.
-        let chose127 = try await run("./exits-127.sh", id: "start-127").get()
+        let chose127 = try await run("/bin/sh", arguments: ["-c", "echo running; exit 127"], id: "start-127").get()
         #expect(chose127.status == .failed && chose127.metadata["exitCode"] == "127")
         #expect(chose127.failure == nil)
     }

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import BuildRelayCore
-import BuildRelayProviders
+@testable import BuildRelayProviders
 import BuildRelayTestSupport
 import Logging
 import NIOCore
@@ -14,6 +14,12 @@ struct TransportErrorClassificationTests {
     func unreachableProvidersAreRetryable(_ error: HTTPClientError) {
         let classified = BuildErrorClassifier.classify(error)
         #expect(classified.kind == .dependency && classified.isRetryable, "\(error)")
+    }
+
+    @Test("a request that never left (no connection from the pool, none made) may be sent again even if it is a trigger's POST; one that may have arrived may not",
+          arguments: [(HTTPClientError.getConnectionFromPoolTimeout, true), (.connectTimeout, true), (.readTimeout, false), (.remoteConnectionClosed, false)])
+    func neverSentRequestsAreResent(_ error: HTTPClientError, neverSent: Bool) {
+        #expect(VendorHTTPClient.neverSent(error) == neverSent, "\(error)")
     }
 
     @Test("AsyncHTTPClient: an invalid URL is the configuration's fault, not retryable", arguments: [HTTPClientError.invalidURL, .emptyHost, .emptyScheme])

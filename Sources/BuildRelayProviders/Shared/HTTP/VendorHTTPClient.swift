@@ -2,8 +2,10 @@ import AsyncHTTPClient
 import BuildRelayCore
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Tracing
 
 /// The HTTP plumbing every vendor provider shares: one connection pool per manager, timeouts, the queue's request
@@ -76,6 +78,7 @@ final class VendorHTTPClient: Sendable {
                 let pause = announcedPause(response)
                 if let pause { budget.pause(for: pause) }
                 let rateLimited = response.status == 429 || (pause != nil && (response.status == 403 || response.status == 503))
+                if rateLimited { countRateLimited() }
                 let unavailable = response.status >= 500 || response.status == 408
                 guard rateLimited || (unavailable && request.isIdempotent) else { return response }
                 guard attempt < settings.maximumAttempts else { throw failure(response, for: request) }
@@ -85,7 +88,7 @@ final class VendorHTTPClient: Sendable {
                 logger.debug("provider request failed", metadata: [
                     "provider.request": "\(request.summary)", "error": "\(redact(String(describing: error)))", "attempt": "\(attempt)",
                 ])
-                guard request.isIdempotent, attempt < settings.maximumAttempts else {
+                guard request.isIdempotent || Self.neverSent(error), attempt < settings.maximumAttempts else {
                     // A request that failed without an answer: what the classifier knows of the error (a misconfigured
                     // URL, interrupted work), or else the provider could not be reached (TLS and other transport errors).
                     var classified = BuildErrorClassifier.classify(error)
@@ -97,6 +100,23 @@ final class VendorHTTPClient: Sendable {
             }
             attempt += 1
         }
+    }
+
+    /// The request failed before any of it reached the vendor (no connection could be had or made), so even one
+    /// that is not idempotent (a trigger's POST) can be sent again without doing its work twice.
+    static func neverSent(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        guard let error = error as? HTTPClientError else { return false }
+        return error == .getConnectionFromPoolTimeout || error == .connectTimeout
+    }
+
+    /// Counts a rate-limit answer in `buildrelay_provider_rate_limited_total`, for the queue and provider of the
+    /// call it served (retried later, never a build failure; a steady rate means the pool outgrows the budget).
+    private func countRateLimited() {
+        let call = ServiceContext.current?.providerCall
+        Counter(label: "buildrelay_provider_rate_limited_total", dimensions: [
+            ("queue", call?.queue ?? "-"), ("provider", call?.provider ?? settings.vendor.lowercased()),
+        ]).increment()
     }
 
     /// Decodes a JSON answer; a body that does not match is a malformed answer (dependency).
