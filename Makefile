@@ -25,16 +25,17 @@ all: build
 
 # System packages: librdkafka (headers + mock cluster), jemalloc (the executables' allocator), kcat (interop
 # tests, benchmark reference) and prometheus (its promtool checks deploy/prometheus/; the server is not started);
-# Python's jsonschema validates schemas/ and what the code publishes.
+# Python's jsonschema validates schemas/ and what the code publishes, asyncapi3 (the AsyncAPI 3.0 object model)
+# schemas/asyncapi.yaml.
 deps:
 	@if ! pkg-config --exists rdkafka jemalloc 2>/dev/null || ! command -v kcat >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then \
 		echo "installing librdkafka-dev, libjemalloc-dev, kcat, prometheus and pkg-config with apt-get"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends librdkafka-dev libjemalloc-dev kcat prometheus pkg-config >/dev/null; \
 	fi
-	@if ! python3 -c "import jsonschema" 2>/dev/null; then \
-		echo "installing jsonschema with pip"; \
-		python3 -m pip install -q "jsonschema>=4.18"; \
+	@if ! python3 -c "import jsonschema, asyncapi3, yaml" 2>/dev/null; then \
+		echo "installing jsonschema, asyncapi3 and PyYAML with pip"; \
+		python3 -m pip install -q --root-user-action=ignore "jsonschema>=4.18" "asyncapi3==0.0.2" PyYAML; \
 	fi
 
 # Installs the Tansu lane's packages with pip unless they are there at the pinned versions (fails if they cannot be
