@@ -19,6 +19,8 @@ public struct BuildRelayConfiguration: Sendable {
     /// `http.port`; 0 turns the endpoint off.
     public var httpPort = 9090
     public var queues: [QueueSettings] = []
+    /// `tracing.*`: where spans are exported (``TracingBootstrap``).
+    public var tracing = TracingSettings()
 
     public init() {}
 

@@ -1,4 +1,5 @@
 import BuildRelayCore
+import Foundation
 import BuildRelayProviders
 
 /// Turns configuration values into a checked ``BuildRelayConfiguration``.
@@ -41,6 +42,13 @@ struct ConfigurationBuilder {
             guard port <= 65_535 else { throw ConfigurationError(key: "http.port", "expected 0-65535, got \(port)") }
             configuration.httpPort = port
         }
+        if let endpoint = values.text("tracing.endpoint") {
+            guard let url = URL(string: endpoint), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw ConfigurationError(key: "tracing.endpoint", "expected the collector's OTLP/HTTP URL such as http://collector:4318, got \"\(endpoint)\"")
+            }
+            configuration.tracing.endpoint = endpoint
+        }
+        configuration.tracing.serviceName = values.text("tracing.serviceName")
         for name in Set(keys.filter { $0.count >= 3 && $0[0] == "queues" }.map { $0[1] }).sorted() {
             configuration.queues.append(try readQueue(name))
         }

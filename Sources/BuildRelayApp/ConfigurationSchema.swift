@@ -7,7 +7,7 @@ enum ConfigurationSchema {
         "worker.pollInterval.accepted", "worker.pollInterval.running", "worker.statusConcurrency", "worker.commandConcurrency",
         "worker.retry.maxAttempts", "worker.retry.maxElapsed", "worker.retry.initialBackoff", "worker.retry.maxBackoff",
         "worker.maxBuildDuration", "worker.shutdownTimeout", "worker.republishWindow",
-        "logging.level", "logging.format", "http.port",
+        "logging.level", "logging.format", "http.port", "tracing.endpoint", "tracing.serviceName",
     ]
 
     /// Keys under `queues.<name>.`: the queue's own, and its provider's block (``ProviderRegistration/blockKeys``).

@@ -20,7 +20,10 @@ public enum EffectiveConfigurationPrinter {
             if let webhook = queue.webhook { entry["webhook"] = webhook.source.printed(as: "secret") }
             queues[queue.name] = entry
         }
-        let document: [String: Any] = [
+        var tracing: [String: Any] = [:]
+        if let endpoint = configuration.tracing.endpoint { tracing["endpoint"] = endpoint }
+        if let name = configuration.tracing.serviceName { tracing["serviceName"] = name }
+        var document: [String: Any] = [
             "kafka": [
                 "bootstrapServers": configuration.bootstrapServers,
                 "groupId": worker.groupID,
@@ -47,6 +50,7 @@ public enum EffectiveConfigurationPrinter {
             "http": ["port": configuration.httpPort],
             "queues": queues,
         ]
+        if !tracing.isEmpty { document["tracing"] = tracing }
         return (try? Yams.dump(object: document, sortKeys: true)) ?? "\(document)"
     }
 

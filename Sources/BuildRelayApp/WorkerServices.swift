@@ -5,11 +5,14 @@ import ServiceLifecycle
 import UnixSignals
 
 /// The one wiring of a worker process: its services, in start order (a service group stops them in reverse, so
-/// the endpoint answers until the worker is gone): the operations endpoint (when wanted), the worker, the heap
-/// trimmer. `buildrelay worker` runs it, and so do the tests.
+/// the span exporter outlives everything that makes spans and the endpoint answers until the worker is gone): the
+/// span exporter (when traces are exported), the operations endpoint (when wanted), the worker, the heap trimmer.
+/// `buildrelay worker` runs it, and so do the tests.
 public struct WorkerServices: Sendable {
     public let worker: Worker
     public let endpoint: OperationsEndpoint?
+    /// Exports spans (``TracingBootstrap``); only a process started from a configuration has one.
+    private var tracing: (any Service)?
     private let trimmer = HeapTrimmer()
 
     /// Bootstraps the metrics (once per process) before the worker creates its own.
@@ -33,15 +36,18 @@ public struct WorkerServices: Sendable {
         }
     }
 
-    /// From a configuration file's settings: the endpoint on `http.port` unless it is 0.
-    public init(configuration: BuildRelayConfiguration, logger: Logger) throws {
+    /// From a configuration file's settings: the endpoint on `http.port` unless it is 0, and the process's tracer
+    /// when the environment or `tracing` asks for one (bootstrapped here, before the worker makes any span).
+    public init(configuration: BuildRelayConfiguration, environment: [String: String], logger: Logger) throws {
+        let tracing = try TracingBootstrap.bootstrap(configuration.tracing, environment: environment, logger: logger)
         try self.init(
             worker: WorkerAssembly.workerConfiguration(configuration, logger: logger),
             httpPort: configuration.httpPort == 0 ? nil : configuration.httpPort, webhooks: WorkerAssembly.webhooks(configuration), logger: logger)
+        self.tracing = tracing
     }
 
     public var services: [any Service] {
-        (endpoint.map { [$0] } ?? []) + [worker, trimmer]
+        (tracing.map { [$0] } ?? []) + (endpoint.map { [$0] } ?? []) + [worker, trimmer]
     }
 
     /// A service group of ``services`` that shuts down gracefully on `signals`.

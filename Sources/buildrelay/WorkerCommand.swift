@@ -2,6 +2,7 @@ import ArgumentParser
 import BuildRelayApp
 import BuildRelayKafka
 import BuildRelayWorker
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -24,7 +25,9 @@ struct WorkerCommand: AsyncParsableCommand {
         for warning in configuration.warnings { logger.warning("\(warning)") }
         let services: WorkerServices
         do {
-            services = try WorkerServices(configuration: configuration, logger: logger)
+            services = try WorkerServices(configuration: configuration, environment: ProcessInfo.processInfo.environment, logger: logger)
+        } catch let error as ConfigurationError {
+            throw UsageError(message: error.description)
         } catch {
             throw UsageError(message: "cannot start the worker: \(error)")
         }

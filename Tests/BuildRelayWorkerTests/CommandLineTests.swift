@@ -20,6 +20,7 @@ struct CommandLineTests {
         (["kafka.secretProperties.sasl.password=NO_SUCH_VARIABLE_SET"], "kafka.secretProperties.sasl.password"),
         (["logging.format=xml"], "logging.format"),
         (["http.port=70000"], "http.port"),
+        (["tracing.endpoint=collector:4318"], "tracing.endpoint"),
     ])
     func configCheckExits2WithOneLineNamingTheKey(_ settings: [String], key: String) async throws {
         let executable = try #require(ProcessRunner.buildrelay)

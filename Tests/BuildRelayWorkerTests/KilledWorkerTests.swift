@@ -102,9 +102,12 @@ final class WorkerProcess: Sendable {
         try self.init(executable: executable, arguments: ["worker", "--config", configuration], log: log)
     }
 
-    init(executable: String, arguments: [String], log: URL) throws {
+    /// `environment` adds to this process's variables.
+    init(executable: String, arguments: [String], log: URL, environment: [String: String] = [:]) throws {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        child = try ChildProcess(executable, arguments, output: .file(log.path), errorToOutput: true)
+        child = try ChildProcess(
+            executable, arguments, environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            output: .file(log.path), errorToOutput: true)
         logURL = log
     }
 

@@ -530,6 +530,9 @@ public final class WorkerEngine: Sendable {
         context.providerCall = ProviderCallContext(
             requestID: call.build.requestID, queue: call.queue.name, provider: call.queue.provider, buildID: call.operation.buildID,
             traceparent: call.traceparent, isPoll: call.operation.isPoll)
+        if !(InstrumentationSystem.tracer is NoOpTracer) {
+            InstrumentationSystem.instrument.extract(call.traceparent, into: &context, using: TraceParentExtractor())
+        }
         let started = ContinuousClock.now
         let result = await withSpan("buildrelay.\(call.operation.name)", context: context, ofKind: .client) { span -> Result<Value, any Error> in
             if span.isRecording {
