@@ -50,13 +50,8 @@ public final class FakeBuildkite: Sendable {
         public var expectedEnd: ContinuousClock.Instant { createdAt + queued + runFor }
     }
 
-    /// How builds move on.
-    public enum Timing: Sendable {
-        /// One state per `GET` of the build.
-        case perLook
-        /// `scheduled` for `queued`, then `running` for a duration drawn from `running`, then ``outcome``.
-        case clock(queued: Duration, running: ClosedRange<Duration>)
-    }
+    /// How builds move on: `scheduled` → `running` → ``outcome``, per look or with the clock.
+    public typealias Timing = VendorTiming
 
     private struct State {
         var builds: [Int: Build] = [:]
@@ -139,10 +134,9 @@ public final class FakeBuildkite: Sendable {
             var build = Build(
                 number: state.nextNumber, state: "scheduled", commit: commit, branch: branch, message: body["message"] as? String ?? "",
                 env: body["env"] as? [String: String] ?? [:], metaData: body["meta_data"] as? [String: String] ?? [:])
-            if case .clock(let queued, let running) = timing {
+            if case .clock(let queued, _) = timing {
                 build.queued = queued
-                let span = (running.upperBound - running.lowerBound).wholeMilliseconds
-                build.runFor = running.lowerBound + .milliseconds(span > 0 ? Int64.random(in: 0...span) : 0)
+                build.runFor = timing.drawRunningTime()
             }
             state.builds[build.number] = build
             state.nextNumber += 1
@@ -210,8 +204,7 @@ public final class FakeBuildkite: Sendable {
     /// (every worker behind a load balancer), authenticated by `X-Buildkite-Token`, until cancelled. Returns the
     /// deliveries that were not answered 2xx.
     public func deliverWebhooks(to targets: [String], token: String, client: HTTPClient = .shared) async -> Int {
-        var next = 0
-        var failures = 0
+        var poster = WebhookPoster(targets: targets, client: client)
         while !Task.isCancelled {
             let due = state.withLock { state -> [(event: String, build: Build)] in
                 var due: [(String, Build)] = []
@@ -226,20 +219,13 @@ public final class FakeBuildkite: Sendable {
                 return due
             }
             for (event, build) in due {
-                let webhook = VendorWebhook.buildkite(
+                await poster.post(VendorWebhook.buildkite(
                     event: event, number: build.number, state: build.state, requestID: build.metaData["buildrelay_request_id"],
-                    queue: build.metaData["buildrelay_queue"] ?? "", secret: token)
-                var request = HTTPClientRequest(url: targets[next % targets.count])
-                next += 1
-                request.method = .POST
-                for (name, value) in webhook.headers { request.headers.add(name: name, value: value) }
-                request.body = .bytes(ByteBuffer(bytes: webhook.body))
-                let answered = try? await client.execute(request, timeout: .seconds(5))
-                if let answered { _ = try? await answered.body.collect(upTo: 1 << 16) }
-                if !(200..<300).contains(answered?.status.code ?? 0) { failures += 1 }
+                    queue: build.metaData["buildrelay_queue"] ?? "", secret: token))
             }
             try? await Task.sleep(for: .milliseconds(100))
         }
-        return failures
+        return poster.failures
     }
+
 }

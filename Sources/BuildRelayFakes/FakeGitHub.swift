@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import BuildRelayProviders
 import Foundation
 import Logging
@@ -9,7 +10,14 @@ import Synchronization
 /// and `page`), a run, and cancel (202, or 409 once completed); 401
 /// without the bearer token, 404 for another workflow. The workflow's `run-name` is `BuildRelay <request id>`, as
 /// docs/providers.md's example sets it. A dispatched run shows in the runs list only after ``listsBeforeRunAppears``
-/// list calls; each `GET` of a run moves it on (`queued` → `in_progress` → `completed` with ``conclusion``).
+/// list calls.
+///
+/// Runs move on (`queued` → `in_progress` → `completed` with ``conclusion``) per look (each `GET` of a run, and a
+/// poll's listing of it) or with the clock (``VendorTiming``). With a ``rateLimit``, the token's budget is shared by
+/// every client, every answer carries `x-ratelimit-limit`, `-remaining`, `-used`, `-reset` (epoch seconds) and
+/// `-resource`, and a request beyond it gets 403 "API rate limit exceeded" with `x-ratelimit-remaining: 0`, as
+/// GitHub documents its primary rate limit. ``deliverWebhooks(to:secret:)`` sends `workflow_run` deliveries
+/// (`requested`, `in_progress`, `completed`) signed with `X-Hub-Signature-256`.
 public final class FakeGitHub: Sendable {
     public static let token = "ghp_fakeGitHubToken0123456789"
     public static let repository = "acme/api"
@@ -25,6 +33,13 @@ public final class FakeGitHub: Sendable {
         public var createdAt: Date
         public var cancelRequested = false
         var hiddenFor: Int
+        /// For ``VendorTiming/clock``: when it was dispatched, and how long it runs once started.
+        var dispatchedAt = ContinuousClock.now
+        var runFor: Duration = .zero
+        /// The `status` (and conclusion) the last webhook announced; `nil` before the `requested` one.
+        var announced: String?
+
+        var isCompleted: Bool { status == "completed" }
     }
 
     /// What a dispatch with `return_run_details: true` gets.
@@ -45,15 +60,21 @@ public final class FakeGitHub: Sendable {
         var listsBeforeRunAppears = 0
 
         /// Records a dispatch of the workflow as a new run, with the next id.
-        mutating func addRun(requestID: String, ref: String, inputs: [String: String], hiddenFor: Int) {
-            runs[nextID] = Run(id: nextID, requestID: requestID, ref: ref, inputs: inputs, createdAt: Date(), hiddenFor: hiddenFor)
+        mutating func addRun(requestID: String, ref: String, inputs: [String: String], hiddenFor: Int, runFor: Duration = .zero) {
+            runs[nextID] = Run(id: nextID, requestID: requestID, ref: ref, inputs: inputs, createdAt: Date(), hiddenFor: hiddenFor, runFor: runFor)
             nextID += 1
         }
     }
 
     private let state = Mutex(State())
+    private let timing: VendorTiming
+    /// The token's request budget, shared by every client; `nil`: unlimited.
+    public let rateLimit: FixedWindowRateLimit?
 
-    public init() {}
+    public init(timing: VendorTiming = .perLook, rateLimit: FixedWindowRateLimit? = nil) {
+        self.timing = timing
+        self.rateLimit = rateLimit
+    }
 
     /// How runs end; `nil` keeps them in progress.
     public var conclusion: String? {
@@ -91,7 +112,18 @@ public final class FakeGitHub: Sendable {
     }
 
     public func handle(_ request: FakeVendorServer.Request) -> FakeVendorServer.Response {
-        let limits = ["x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4999", "x-ratelimit-reset": String(Int(Date().timeIntervalSince1970) + 3600)]
+        var limits = ["x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4999", "x-ratelimit-used": "1", "x-ratelimit-resource": "core",
+                      "x-ratelimit-reset": String(Int(Date().timeIntervalSince1970) + 3600)]
+        if let rateLimit {
+            let decision = rateLimit.take()
+            limits["x-ratelimit-limit"] = String(rateLimit.limit)
+            limits["x-ratelimit-remaining"] = String(decision.remaining)
+            limits["x-ratelimit-used"] = String(rateLimit.limit - decision.remaining)
+            limits["x-ratelimit-reset"] = String(decision.resetAtEpochSeconds)
+            guard decision.allowed else {
+                return .json(403, ["message": "API rate limit exceeded for user ID 1.", "documentation_url": "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"], headers: limits)
+            }
+        }
         guard request.headers["authorization"] == "Bearer \(Self.token)" else {
             return .json(401, ["message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"], headers: limits)
         }
@@ -124,7 +156,7 @@ public final class FakeGitHub: Sendable {
                                    "documentation_url": "https://docs.github.com/enterprise-server@3.20/rest"], headers: headers)
             }
             let id = state.nextID
-            state.addRun(requestID: requestID, ref: ref, inputs: inputs, hiddenFor: state.listsBeforeRunAppears)
+            state.addRun(requestID: requestID, ref: ref, inputs: inputs, hiddenFor: state.listsBeforeRunAppears, runFor: timing.drawRunningTime())
             guard wantsDetails, state.dispatchDetails == .returned else { return FakeVendorServer.Response(status: 204, headers: headers) }
             return .json(200, [
                 "workflow_run_id": id, "run_url": "https://api.github.com/repos/acme/api/actions/runs/\(id)",
@@ -136,46 +168,105 @@ public final class FakeGitHub: Sendable {
     private func list(_ request: FakeVendorServer.Request, headers: [String: String]) -> FakeVendorServer.Response {
         let formatter = ISO8601DateFormatter()
         let since = request.query["created"].flatMap { $0.hasPrefix(">=") ? formatter.date(from: String($0.dropFirst(2))) : nil } ?? .distantPast
-        let listed = state.withLock { state -> [Run] in
+        let perPage = min(100, max(1, request.query["per_page"].flatMap { Int($0) } ?? 30))
+        let page = max(1, request.query["page"].flatMap { Int($0) } ?? 1)
+        let onPage = state.withLock { state -> (total: Int, runs: [Run]) in
             var visible: [Run] = []
             for id in state.runs.keys.sorted(by: >) {
+                moveOn(id, &state)
                 guard var run = state.runs[id] else { continue }
                 if run.hiddenFor > 0 {
                     run.hiddenFor -= 1
                     state.runs[id] = run
                     continue
                 }
-                if run.createdAt.addingTimeInterval(1) >= since { visible.append(run) }
+                if run.createdAt.addingTimeInterval(1) >= since, request.query["event"].map({ $0 == "workflow_dispatch" }) ?? true { visible.append(run) }
             }
-            return visible
+            let listed = Array(visible.dropFirst((page - 1) * perPage).prefix(perPage))
+            // A poll's listing moves each listed run on, as a `GET` of it would (a look-up by request id does not).
+            if case .perLook = timing, request.query["created"] == nil { for run in listed { step(run.id, &state) } }
+            return (visible.count, listed)
         }
-        let perPage = min(100, max(1, request.query["per_page"].flatMap { Int($0) } ?? 30))
-        let page = max(1, request.query["page"].flatMap { Int($0) } ?? 1)
-        let onPage = listed.dropFirst((page - 1) * perPage).prefix(perPage)
-        return .json(200, ["total_count": listed.count, "workflow_runs": onPage.map(json)], headers: headers)
+        return .json(200, ["total_count": onPage.total, "workflow_runs": onPage.runs.map(json)], headers: headers)
     }
 
     private func run(_ id: Int?, headers: [String: String]) -> FakeVendorServer.Response {
         state.withLock { state in
             guard let id, let run = state.runs[id] else { return .json(404, ["message": "Not Found"], headers: headers) }
-            switch (run.status, run.cancelRequested) {
-            case ("queued", false): state.runs[id]?.status = "in_progress"
-            case ("in_progress", false) where state.conclusion != nil:
-                state.runs[id]?.status = "completed"
-                state.runs[id]?.conclusion = state.conclusion
-            case (let status, true) where status != "completed":
-                state.runs[id]?.status = "completed"
-                state.runs[id]?.conclusion = "cancelled"
-            default: break
+            if case .clock = timing {
+                moveOn(id, &state)
+                return .json(200, json(state.runs[id] ?? run), headers: headers)
             }
+            step(id, &state)
             return .json(200, json(run), headers: headers)
         }
+    }
+
+    /// Moves a run one state on (``VendorTiming/perLook``).
+    private func step(_ id: Int, _ state: inout State) {
+        guard let run = state.runs[id] else { return }
+        switch (run.status, run.cancelRequested) {
+        case ("queued", false): state.runs[id]?.status = "in_progress"
+        case ("in_progress", false) where state.conclusion != nil:
+            state.runs[id]?.status = "completed"
+            state.runs[id]?.conclusion = state.conclusion
+        case (let status, true) where status != "completed":
+            state.runs[id]?.status = "completed"
+            state.runs[id]?.conclusion = "cancelled"
+        default: break
+        }
+    }
+
+    /// Moves a clock-driven run to where the clock says it is (``VendorTiming/clock``).
+    private func moveOn(_ id: Int, _ state: inout State) {
+        guard case .clock(let queued, _) = timing, var run = state.runs[id], !run.isCompleted else { return }
+        let age = ContinuousClock.now - run.dispatchedAt
+        if run.cancelRequested {
+            run.status = "completed"
+            run.conclusion = "cancelled"
+        } else if age >= queued + run.runFor, let conclusion = state.conclusion {
+            run.status = "completed"
+            run.conclusion = conclusion
+        } else if age >= queued {
+            run.status = "in_progress"
+        }
+        state.runs[id] = run
+    }
+
+    // MARK: Webhooks
+
+    /// Sends each run's `workflow_run` deliveries as GitHub does (`requested` when dispatched, `in_progress`, then
+    /// `completed`) to `targets` in turn, signed with `secret`, until cancelled. Returns the deliveries that were not
+    /// answered 2xx.
+    public func deliverWebhooks(to targets: [String], secret: String, client: HTTPClient = .shared) async -> Int {
+        var poster = WebhookPoster(targets: targets, client: client)
+        while !Task.isCancelled {
+            let due = state.withLock { state -> [(action: String, run: Run)] in
+                var due: [(String, Run)] = []
+                for id in state.runs.keys.sorted() {
+                    moveOn(id, &state)
+                    guard var run = state.runs[id], run.announced != run.status else { continue }
+                    let action = run.isCompleted ? "completed" : run.status == "in_progress" ? "in_progress" : "requested"
+                    run.announced = run.status
+                    state.runs[id] = run
+                    due.append((action, run))
+                }
+                return due
+            }
+            for (action, run) in due {
+                await poster.post(VendorWebhook.gitHubWorkflowRun(
+                    action: action, id: run.id, status: run.status, conclusion: run.conclusion, runName: "BuildRelay \(run.requestID)", secret: secret))
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return poster.failures
     }
 
     private func cancel(_ id: Int?, headers: [String: String]) -> FakeVendorServer.Response {
         state.withLock { state in
             guard let id, let run = state.runs[id] else { return .json(404, ["message": "Not Found"], headers: headers) }
-            guard run.status != "completed" else { return .json(409, ["message": "Cannot cancel a workflow run that is completed."], headers: headers) }
+            moveOn(id, &state)
+            guard state.runs[id]?.isCompleted == false else { return .json(409, ["message": "Cannot cancel a workflow run that is completed."], headers: headers) }
             state.runs[id]?.cancelRequested = true
             return .json(202, [:], headers: headers)
         }

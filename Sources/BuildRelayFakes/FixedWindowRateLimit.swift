@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A vendor's request budget for a whole organization or token, shared by every client: `limit` requests per
@@ -10,6 +11,9 @@ public final class FixedWindowRateLimit: Sendable {
         public var remaining: Int
         /// Whole seconds until the window resets (at least 1).
         public var resetInSeconds: Int
+        /// When the window resets, in whole seconds since the Unix epoch (rounded up), as GitHub's
+        /// `x-ratelimit-reset` says it.
+        public var resetAtEpochSeconds: Int
     }
 
     public let limit: Int
@@ -31,14 +35,15 @@ public final class FixedWindowRateLimit: Sendable {
                 while now - start >= window { start += window }
                 state = (start, 0, state.refused)
             }
-            let left = window - (now - state.windowStart)
-            let reset = max(1, Int((Double(left.wholeMilliseconds) / 1000).rounded(.up)))
+            let left = Double((window - (now - state.windowStart)).wholeMilliseconds) / 1000
+            let reset = max(1, Int(left.rounded(.up)))
+            let resetAt = Int((Date().timeIntervalSince1970 + left).rounded(.up))
             guard state.used < limit else {
                 state.refused += 1
-                return Decision(allowed: false, remaining: 0, resetInSeconds: reset)
+                return Decision(allowed: false, remaining: 0, resetInSeconds: reset, resetAtEpochSeconds: resetAt)
             }
             state.used += 1
-            return Decision(allowed: true, remaining: limit - state.used, resetInSeconds: reset)
+            return Decision(allowed: true, remaining: limit - state.used, resetInSeconds: reset, resetAtEpochSeconds: resetAt)
         }
     }
 

@@ -43,7 +43,7 @@ struct BuildTimeline {
         let seconds = Double(lastTime - firstTime) / 1000
         text += status.isTerminal ? "  took \(String(format: "%.2f", seconds))s" : "  for \(String(format: "%.2f", seconds))s so far"
         text += "  (\(events) event\(events == 1 ? "" : "s")\(repeats > 0 ? ", \(repeats) repeated" : ""))"
-        if let error, status == .failed { text += "  error (\(error))" }
+        if let error, status == .failed { text += "  error \(error)" }
         return text
     }
 }

@@ -22,7 +22,7 @@ struct StatusEventFormatter {
         if json { return String(decoding: event.message.value ?? [], as: UTF8.self) }
         var line = "\(Self.time(event.time))  \(pad(event.requestID, 18)) \(pad(event.queue, 8)) \(pad(event.status.rawValue, 10)) #\(event.sequence)"
         if let buildID = event.buildID { line += "  build \(buildID)" }
-        if let error = event.error { line += "  error (\(error))" }
+        if let error = event.error { line += "  error \(error)" }
         if !event.metadata.isEmpty {
             line += "  [\(event.metadata.keys.sorted().map { "\($0)=\(event.metadata[$0] ?? "")" }.joined(separator: " "))]"
         }

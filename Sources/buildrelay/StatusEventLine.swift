@@ -13,7 +13,7 @@ struct StatusEventLine {
     var status: BuildStatus
     var sequence: Int
     var buildID: String?
-    /// `kind: message` of a `failed` event's error.
+    /// `(kind): message` of a `failed` event's error.
     var error: String?
     var metadata: [String: String]
     /// The record as published.
@@ -35,7 +35,7 @@ struct StatusEventLine {
         if case .string(let queue)? = data["queue"] { self.queue = queue } else { self.queue = "" }
         if case .string(let buildID)? = data["buildId"] { self.buildID = buildID }
         if case .object(let error)? = data["error"], case .string(let kind)? = error["kind"], case .string(let text)? = error["message"] {
-            self.error = "\(kind): \(text)"
+            self.error = "(\(kind)): \(text)"
         }
         var metadata: [String: String] = [:]
         if case .object(let entries)? = data["metadata"] {

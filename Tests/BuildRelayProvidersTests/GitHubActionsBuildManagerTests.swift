@@ -100,6 +100,28 @@ struct GitHubActionsBuildManagerTests {
         }
     }
 
+    @Test("polls falling due together are one read of the runs list per 100 runs, newest first, stopping below the oldest asked for")
+    func batchedStatuses() async throws {
+        try await FakeGitHub.withManager { manager, fake, server in
+            var builds: [BuildID] = []
+            for index in 1...5 {
+                builds.append(try await manager.trigger(TriggerRequest(
+                    requestID: RequestID(rawValue: "req-batch-\(index)")!, queue: "gha", changes: Self.changes, mayHaveStarted: false)).id)
+            }
+            fake.addRuns(requestIDs: (1...150).map { "other-\($0)" })  // later dispatches: the five are on page 2
+            let before = server.requests.count
+            let first = try await manager.statuses(of: builds + [BuildID("run-424242")])
+            #expect(Set(first.keys) == Set(builds), "every build asked for, and nothing for a run that is not there")
+            #expect(first.values.allSatisfy { $0.status == .accepted })
+            let reads = server.requests.dropFirst(before)
+            #expect(reads.map(\.description) == Array(repeating: "GET /repos/acme/api/actions/workflows/ci.yml/runs", count: 2), "two pages of 100")
+            #expect(reads.allSatisfy { $0.query["per_page"] == "100" && $0.query["created"] == nil })
+            let second = try await manager.statuses(of: builds)
+            #expect(second.values.allSatisfy { $0.status == .running }, "a poll's listing moves the runs on, as a GET would")
+            #expect(second[builds[0]]?.metadata["url"] == "https://github.com/acme/api/actions/runs/\(fake.runs[0].id)")
+        }
+    }
+
     @Test("a retried trigger finds its run pages down the runs list, behind 150 later dispatches")
     func retriedTriggerFindsTheRunBeyondTheFirstPage() async throws {
         try await FakeGitHub.withManager { manager, fake, server in

@@ -46,4 +46,30 @@ struct RequestBudgetTests {
             for manager in managers { try await manager.close() }
         }
     }
+
+    @Test("three managers sharing one GitHub token's budget stay within it: no 403 rate-limit answer")
+    func sharedTokenBudgetHolds() async throws {
+        let limit = FixedWindowRateLimit(limit: 60, window: .seconds(3))
+        let fake = FakeGitHub(rateLimit: limit)
+        try await FakeVendorServer.run(handler: fake.handle) { server in
+            let managers = (0..<3).map { _ in
+                GitHubActionsBuildManager(configuration: GitHubActionsConfiguration(
+                    apiURL: server.baseURL, repository: FakeGitHub.repository, workflow: FakeGitHub.workflow, ref: "main",
+                    token: Secret(FakeGitHub.token)), logger: testLogger("github"))
+            }
+            let build = try await managers[0].trigger(TriggerRequest(
+                requestID: RequestID(rawValue: "req-token-budget")!, queue: "gha", changes: [BuildChange(uris: ["u"])], mayHaveStarted: false)).id
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for manager in managers {
+                    for _ in 0..<4 {
+                        group.addTask { for _ in 0..<12 { _ = try await manager.status(build) } }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(server.requests.count == 145, "a dispatch, then 144 run reads")
+            #expect(limit.refused == 0, "\(limit.refused) requests were refused")
+            for manager in managers { try await manager.close() }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BuildRelayApp
 import BuildRelayCore
+import BuildRelayFakes
 import BuildRelayProviders
 import BuildRelayTestSupport
 import Foundation
@@ -19,9 +20,9 @@ struct WebhookTests {
         let running: RunningWorker
         let port: Int
 
-        static func start(_ harness: WorkerHarness, queues: [BuildQueue]) async throws -> EndpointWorker {
+        static func start(_ harness: WorkerHarness, queues: [BuildQueue], format: any WebhookFormat = BuildkiteWebhook()) async throws -> EndpointWorker {
             let port = Mutex<Int?>(nil)
-            let webhooks = Dictionary(uniqueKeysWithValues: queues.map { ($0.name, QueueWebhook(format: BuildkiteWebhook(), secret: Secret(WebhookTests.secret))) })
+            let webhooks = Dictionary(uniqueKeysWithValues: queues.map { ($0.name, QueueWebhook(format: format, secret: Secret(WebhookTests.secret))) })
             let services = try WorkerServices(
                 worker: harness.configuration(queues: queues), httpHost: "127.0.0.1", httpPort: 0, webhooks: webhooks,
                 logger: testLogger("worker"), onListening: { bound in port.withLock { $0 = bound } })
@@ -93,6 +94,47 @@ struct WebhookTests {
         await first.running.stop()
         await second.running.stop()
         await reader.close()
+    }
+
+    @Test("GitHub Actions followed by its workflow_run webhooks alone (hourly polls): every transition is published, whichever worker takes the delivery")
+    func gitHubWebhooksDriveBuilds() async throws {
+        let fake = FakeGitHub(timing: .clock(queued: .milliseconds(300), running: .seconds(2)...(.seconds(3))))
+        try await FakeVendorServer.run(handler: fake.handle) { server in
+            let harness = try WorkerHarness(partitions: 6)
+            let reader = try harness.startReader()
+            let queue = BuildQueue(
+                name: "gha", provider: "github-actions",
+                manager: GitHubActionsBuildManager(configuration: GitHubActionsConfiguration(
+                    apiURL: server.baseURL, repository: FakeGitHub.repository, workflow: FakeGitHub.workflow, token: Secret(FakeGitHub.token)),
+                    logger: testLogger("github")),
+                pollIntervals: PollIntervals(accepted: .seconds(3600), running: .seconds(3600)))
+            let first = try await EndpointWorker.start(harness, queues: [queue], format: GitHubWebhook())
+            let second = try await EndpointWorker.start(harness, queues: [queue], format: GitHubWebhook())
+            try await first.running.waitUntilReady()
+            try await second.running.waitUntilReady()
+            let targets = [first, second].map { "http://127.0.0.1:\($0.port)/webhooks/gha" }
+            let failures = try await withThrowingTaskGroup(of: Int?.self) { group in
+                group.addTask { await fake.deliverWebhooks(to: targets, secret: Self.secret) }
+                group.addTask {
+                    let ids = (0..<4).map { "gh-hook-\($0)" }
+                    for id in ids { try await harness.trigger(id, queue: "gha") }
+                    for id in ids {
+                        let events = try await reader.waitForTerminal(id, seconds: 60)
+                        #expect(events.map(\.status) == ["accepted", "running", "succeeded"], "\(id)")
+                    }
+                    return nil
+                }
+                _ = try await group.next()
+                group.cancelAll()
+                return try await group.next() ?? nil
+            }
+            #expect(failures == 0, "every delivery was taken")
+            let runReads = server.requests.filter { $0.method == "GET" && $0.path.count == 6 }.count
+            #expect(runReads <= 4 * 3, "one read per delivery at most, not polls: \(runReads)")
+            await first.running.stop()
+            await second.running.stop()
+            await reader.close()
+        }
     }
 
     @Test("refusals: 401 for a wrong, missing or stale proof, 404 for an unknown queue, 413 over 1 MiB, 400 unreadable, 200 for what needs nothing; all counted, the secret nowhere")

@@ -46,6 +46,11 @@ final class TrackedBuild {
     var pollGeneration = 0
     /// A refresh came while the build was busy or between polls: its next poll is made at once.
     var refreshWanted = false
+    /// The status a refresh that came during a status call said the build has: if that call reports it, the
+    /// refresh is served; otherwise (the call started before the change) the build is polled again at once.
+    var refreshObserved: BuildStatus?
+    /// The scheduled poll serves a refresh: it is made at once, on its own, never gathered into a batch.
+    var pollIsRefresh = false
     var pollInFlight = false
     var statusFailures = 0
     /// When the first of ``statusFailures`` happened, on the engine's monotonic clock.

@@ -142,6 +142,9 @@ final class WorkerEngineState {
             if let observed = command.observedStatus, observed == build.record.status {
                 outcome = .unchanged
             } else if build.pollInFlight {
+                // One status call at a time; it may have been made before what the refresh reports happened.
+                build.refreshWanted = true
+                build.refreshObserved = command.observedStatus
                 outcome = .coalesced
             } else {
                 build.refreshWanted = true
@@ -324,6 +327,8 @@ final class WorkerEngineState {
             build.statusFailures = 0
             build.firstStatusFailure = nil
             let (mapped, error) = outcome(of: report, cancelRequested: build.record.cancelRequested)
+            if build.refreshWanted, let observed = build.refreshObserved, observed == mapped { build.refreshWanted = false }
+            build.refreshObserved = nil
             let isForward = mapped.isTerminal || (mapped == .running && build.record.status != .running)
             if mapped == .unknown || !isForward {
                 schedulePoll(reference, build, after: queue.pollIntervals.interval(for: build.record.status, using: &random))
@@ -479,8 +484,9 @@ final class WorkerEngineState {
                 return
             }
             build.pollInFlight = true
-            if queue.manager.capabilities.contains(.batchStatus) {
-                // Gathered with the queue's other polls falling due meanwhile into one read.
+            if queue.manager.capabilities.contains(.batchStatus), !build.pollIsRefresh {
+                // Gathered with the queue's other polls falling due meanwhile into one read. A refresh's poll is
+                // not: it is the reason webhooks exist, and waiting to gather would delay what they report.
                 batchWaiting[queue.name, default: []].append(BatchedPoll(build: reference, buildID: buildID))
                 if batchWaiting[queue.name]?.count == 1 {
                     emit(.schedule(.batchPoll(queue: queue.name), after: Self.batchGathering(queue.pollIntervals)))
@@ -704,6 +710,7 @@ final class WorkerEngineState {
         guard !build.pollScheduled || now else { return }
         build.refreshWanted = false
         build.pollScheduled = true
+        build.pollIsRefresh = now
         build.pollGeneration += 1
         emit(.schedule(.poll(reference, generation: build.pollGeneration), after: now ? .zero : delay))
     }

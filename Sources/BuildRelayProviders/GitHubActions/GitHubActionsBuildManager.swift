@@ -14,7 +14,9 @@ import Synchronization
 ///   (`dispatch-<unix seconds>-<request id>`) and polls look the run up
 ///   (`GET …/runs?event=workflow_dispatch&created>=…`, matching the request id in the run's name, which the
 ///   workflow's `run-name` sets), reporting `accepted` until it appears; a run found is remembered (transient).
-/// - `status` reads `GET /repos/{owner}/{repo}/actions/runs/{id}`; `cancel` is `POST …/runs/{id}/cancel` (GitHub's 409
+/// - `status` reads `GET /repos/{owner}/{repo}/actions/runs/{id}`; `statuses(of:)` (batched polls) reads the
+///   workflow's runs list, newest first, 100 a page, until it has listed every run asked for or gone below the oldest
+///   (a run not yet found by its dispatch is left to `status`); `cancel` is `POST …/runs/{id}/cancel` (GitHub's 409
 ///   for a finished run makes it a no-op; a run not yet visible is a retryable error, so the worker tries again).
 /// - `x-ratelimit-remaining`/`x-ratelimit-reset` and `Retry-After` are honoured (a 403 at a zero budget is a rate
 ///   limit, not a permission problem).
@@ -48,7 +50,8 @@ public final class GitHubActionsBuildManager: BuildManager {
     }
 
     /// A retried trigger looks the request's earlier build up first, which costs a request: a first attempt skips it.
-    public var capabilities: BuildManagerCapabilities { .looksUpEarlierTriggers }
+    /// Polls falling due together are one read of the runs list.
+    public var capabilities: BuildManagerCapabilities { [.looksUpEarlierTriggers, .batchStatus] }
 
     private var workflowPath: [String] { configuration.repositoryPath + ["actions", "workflows", configuration.workflow] }
 
@@ -110,6 +113,31 @@ public final class GitHubActionsBuildManager: BuildManager {
         }
     }
 
+    public func statuses(of builds: [BuildID]) async throws -> [BuildID: BuildStatusReport] {
+        try closed.checkOpen()
+        // Runs known by id (a dispatch whose run was found is one too); the others are left to `status`.
+        var wanted: [Int: BuildID] = [:]
+        for build in builds {
+            let text = build.rawValue
+            if text.hasPrefix(Self.runPrefix), let id = Int(text.dropFirst(Self.runPrefix.count)), id > 0 {
+                wanted[id] = build
+            } else if let id = runs.withLock({ $0[text] }) {
+                wanted[id] = build
+            }
+        }
+        guard let oldest = wanted.keys.min() else { return [:] }
+        var reports: [BuildID: BuildStatusReport] = [:]
+        for page in 1...Self.maximumRunPages {
+            let request = VendorRequest(.GET, workflowPath + ["runs"], query: [("per_page", String(Self.runsPerPage)), ("page", String(page))])
+            let listed = try await runsPage(request)
+            for run in listed {
+                if let build = wanted[run.id] { reports[build] = BuildStatusReport(status: run.buildStatus, metadata: run.metadata) }
+            }
+            if listed.count < Self.runsPerPage || reports.count == wanted.count || (listed.last?.id ?? 0) <= oldest { break }
+        }
+        return reports
+    }
+
     public func cancel(_ build: BuildID) async throws {
         try closed.checkOpen()
         guard case .run(let id) = try await resolve(build) else {
@@ -163,10 +191,6 @@ public final class GitHubActionsBuildManager: BuildManager {
     /// The list comes newest first, a page at a time: on a busy repository a run looked up long after its dispatch
     /// (by a worker that took the build over) may be pages down. At most ``maximumRunPages`` pages are read.
     private func findRun(for requestID: RequestID, createdAfter: Date) async throws -> GitHubWorkflowRun? {
-        struct Page: Decodable {
-            var workflowRuns: [GitHubWorkflowRun]
-            enum CodingKeys: String, CodingKey { case workflowRuns = "workflow_runs" }
-        }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         for page in 1...Self.maximumRunPages {
@@ -174,15 +198,22 @@ public final class GitHubActionsBuildManager: BuildManager {
                 ("event", "workflow_dispatch"), ("created", ">=" + formatter.string(from: createdAfter)),
                 ("per_page", String(Self.runsPerPage)), ("page", String(page)),
             ])
-            let response = try await http.send(request)
-            guard response.isSuccess else {
-                throw http.failure(response, for: request, notFound: workflowNotFound)
-            }
-            let runs = try http.decode(Page.self, from: response, for: request).workflowRuns
+            let runs = try await runsPage(request)
             if let run = runs.filter({ $0.isFor(requestID) }).max(by: { $0.id < $1.id }) { return run }
             if runs.count < Self.runsPerPage { return nil }
         }
         return nil
+    }
+
+    /// One page of the workflow's runs list.
+    private func runsPage(_ request: VendorRequest) async throws -> [GitHubWorkflowRun] {
+        struct Page: Decodable {
+            var workflowRuns: [GitHubWorkflowRun]
+            enum CodingKeys: String, CodingKey { case workflowRuns = "workflow_runs" }
+        }
+        let response = try await http.send(request)
+        guard response.isSuccess else { throw http.failure(response, for: request, notFound: workflowNotFound) }
+        return try http.decode(Page.self, from: response, for: request).workflowRuns
     }
 
     private func workflowRun(_ id: Int, build: BuildID) async throws -> GitHubWorkflowRun {

@@ -314,6 +314,23 @@ struct WorkerEngineStateTests {
         #expect(sim.committed[0] == sim.consumedCount())
     }
 
+    @Test("a refresh during a status call made before the change it reports polls again as soon as that call returns the older status")
+    func refreshDuringAStaleCall() {
+        let sim = EngineSimulator(settings: EngineSimulator.settings { $0.pollIntervals = PollIntervals(accepted: .seconds(60), running: .seconds(60)) })
+        sim.assign()
+        sim.startBuild("a")
+        sim.advance(by: .seconds(61))
+        #expect(sim.pendingCalls == ["status a"])
+        sim.refresh("a", observed: .running)
+        #expect(sim.refreshes.last == .coalesced)
+        sim.answer("status", "a", .success(.status(.accepted)))
+        sim.advance(by: .zero)
+        #expect(sim.pendingCalls == ["status a"], "polled again at once, not 60 s later")
+        sim.answer("status", "a", .success(.status(.running)))
+        sim.acknowledgeAll()
+        #expect(sim.statuses(of: "a") == ["accepted", "running"])
+    }
+
     @Test("for a manager that looks earlier builds up, a first attempt is recorded, then made without the look-up; a retry and a takeover look up")
     func recordedTriggerAttempts() {
         let sim = EngineSimulator(queues: ["q"], lookupQueues: ["vendor"])
@@ -365,6 +382,11 @@ struct WorkerEngineStateTests {
         #expect(sim.statuses(of: "c") == ["accepted", "running"])
         sim.advance(by: .seconds(2))
         #expect(sim.pendingBatches.map(Set.init) == [["a", "c"]], "b is finished; the others' next polls are read together again")
+        sim.answerBatch(["a": .running, "c": .running])
+        sim.refresh("a", observed: .succeeded)
+        sim.advance(by: .zero)
+        #expect(sim.pendingCalls == ["status a"], "a refresh's poll is made at once and on its own, not gathered")
+        #expect(sim.pendingBatches.isEmpty)
     }
 
     @Test("a command off its home partition is forwarded; its offset commits once the copy is stored")
