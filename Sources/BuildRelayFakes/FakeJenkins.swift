@@ -97,7 +97,7 @@ public final class FakeJenkins: Sendable {
         case ("POST", ["queue", "cancelItem"]):
             return cancelItem(Int(request.query["id"] ?? ""))
         case ("GET", ["queue", "api", "json"]):
-            return waitingItems()
+            return waitingItems(tree: request.query["tree"] ?? "")
         case ("GET", let path) where path.count == 5 && path[0] == "queue" && path[1] == "item":
             return queueItem(Int(path[2]))
         case (_, let path) where path.starts(with: ["job"]) && !path.starts(with: jobPath):
@@ -105,11 +105,7 @@ public final class FakeJenkins: Sendable {
         case ("POST", jobPath + ["buildWithParameters"]):
             return enqueue(request)
         case ("GET", jobPath + ["api", "json"]):
-            let parameters = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0.parameters) })
-            let list = builds.reversed().map { build -> [String: Any] in
-                ["number": build.number, "queueId": build.queueID, "actions": Self.actions(parameters[build.queueID] ?? [:])]
-            }
-            return .json(200, ["_class": "hudson.model.FreeStyleProject", "builds": list])
+            return jobBuilds(tree: request.query["tree"] ?? "")
         case ("GET", let path) where path.count == 7 && path.starts(with: jobPath) && path[5...] == ["api", "json"]:
             return build(Int(path[4]))
         case ("POST", let path) where path.count == 6 && path.starts(with: jobPath) && ["stop", "term", "kill"].contains(path[5]):
@@ -117,6 +113,30 @@ public final class FakeJenkins: Sendable {
         default:
             return FakeVendorServer.Response(status: 404, body: Array("Not Found".utf8))
         }
+    }
+
+    /// The job's builds, newest first, limited by the `{from,to}` range of `tree` (as `builds[…]{0,100}` asks); a
+    /// poll's listing (one that asks for `building`) moves each listed build on, as a `GET` of it would.
+    private func jobBuilds(tree: String) -> FakeVendorServer.Response {
+        let range = tree.firstMatch(of: /\{(\d+),(\d+)\}/).flatMap { match in Int(match.1).flatMap { from in Int(match.2).map { from..<max(from, $0) } } }
+        let listed = state.withLock { state -> [[String: Any]] in
+            let parameters = Dictionary(uniqueKeysWithValues: state.items.values.map { ($0.id, $0.parameters) })
+            let newestFirst = state.builds.values.sorted { $0.number > $1.number }
+            let chosen = range.map { Array(newestFirst.dropFirst($0.lowerBound).prefix($0.count)) } ?? newestFirst
+            return chosen.map { build in
+                let json: [String: Any] = [
+                    "_class": "hudson.model.FreeStyleBuild", "number": build.number, "queueId": build.queueID, "building": build.building,
+                    "result": build.result ?? NSNull(), "url": "http://jenkins.invalid/job/api/job/nightly/\(build.number)/",
+                    "actions": Self.actions(parameters[build.queueID] ?? [:]),
+                ]
+                if tree.contains("building"), build.building, let outcome = state.outcome {
+                    state.builds[build.number]?.building = false
+                    state.builds[build.number]?.result = outcome
+                }
+                return json
+            }
+        }
+        return .json(200, ["_class": "hudson.model.FreeStyleProject", "builds": listed])
     }
 
     /// A new queue item (201), or, when an item with the same parameters is still waiting, Jenkins's merge into it:
@@ -136,12 +156,23 @@ public final class FakeJenkins: Sendable {
     }
 
     /// `/queue/api/json`: the items still waiting, as Jenkins lists them (started and cancelled ones have left).
-    private func waitingItems() -> FakeVendorServer.Response {
-        let waiting = items.filter { $0.buildNumber == nil && !$0.cancelled }.map { item -> [String: Any] in
-            [
-                "_class": "hudson.model.Queue$WaitingItem", "id": item.id, "actions": Self.actions(item.parameters),
-                "task": ["_class": "hudson.model.FreeStyleProject", "name": "nightly", "url": "http://jenkins.invalid/job/api/job/nightly/"],
-            ]
+    /// A poll's listing (one that asks for `why`) is a look at each item, as a `GET` of it is.
+    private func waitingItems(tree: String) -> FakeVendorServer.Response {
+        let waiting = state.withLock { state -> [[String: Any]] in
+            let waiting = state.items.values.filter { $0.buildNumber == nil && !$0.cancelled }.sorted { $0.id < $1.id }
+            if tree.contains("why") {
+                for item in waiting {
+                    state.items[item.id]?.looks += 1
+                    if state.items[item.id]?.looks ?? 0 >= 2 { Self.start(item.id, &state) }
+                }
+            }
+            return waiting.map { item in
+                [
+                    "_class": "hudson.model.Queue$WaitingItem", "id": item.id, "actions": Self.actions(item.parameters),
+                    "why": "Waiting for next available executor",
+                    "task": ["_class": "hudson.model.FreeStyleProject", "name": "nightly", "url": "http://jenkins.invalid/job/api/job/nightly/"],
+                ]
+            }
         }
         return .json(200, ["_class": "hudson.model.Queue", "items": waiting])
     }

@@ -92,6 +92,34 @@ struct JenkinsBuildManagerTests {
         }
     }
 
+    @Test("polls falling due together are two reads: the job's latest 100 builds, matched by queue item, then the queue for the rest")
+    func batchedStatuses() async throws {
+        try await FakeJenkins.withManager { manager, fake, server in
+            fake.outcome = nil
+            var builds: [BuildID] = []
+            for index in 1...3 {
+                builds.append(try await manager.trigger(TriggerRequest(
+                    requestID: RequestID(rawValue: "req-batch-\(index)")!, queue: "nightly", changes: Self.changes, mayHaveStarted: false)).id)
+            }
+            fake.startWaitingBuilds()
+            let queued = try await manager.trigger(TriggerRequest(
+                requestID: RequestID(rawValue: "req-batch-queued")!, queue: "nightly", changes: Self.changes, mayHaveStarted: false)).id
+            let before = server.requests.count
+            let first = try await manager.statuses(of: builds + [queued, BuildID("queue-424242")])
+            #expect(Set(first.keys) == Set(builds + [queued]), "every build asked for, and nothing for an unknown item")
+            #expect(builds.allSatisfy { first[$0]?.status == .running })
+            #expect(first[queued]?.status == .accepted && first[queued]?.metadata["jenkins.queue"] == "Waiting for next available executor")
+            let reads = server.requests.dropFirst(before)
+            #expect(reads.map(\.description) == ["GET /job/api/job/nightly/api/json", "GET /queue/api/json"], "two requests for all of them")
+            #expect(reads.first?.query["tree"] == "builds[number,queueId,building,result,url]{0,100}")
+            fake.outcome = "SUCCESS"
+            _ = try await manager.statuses(of: builds + [queued])
+            _ = try await manager.statuses(of: builds + [queued])
+            let finished = try await manager.statuses(of: builds + [queued])
+            #expect(finished.count == 4 && finished.values.allSatisfy { $0.status == .succeeded && $0.metadata["url"] != nil }, "\(finished)")
+        }
+    }
+
     @Test("cancel uses cancelItem while queued and stop while running")
     func cancelWhileQueuedAndRunning() async throws {
         try await FakeJenkins.withManager { manager, fake, server in

@@ -160,7 +160,7 @@ struct VendorProviderWorkerTests {
                     let requestLines = handler.entries.filter { $0.message.description.hasPrefix("provider request") }
                     #expect(!requestLines.isEmpty)
                     #expect(requestLines.allSatisfy { $0.metadata["requestId"] != nil && $0.metadata["queue"] != nil && $0.metadata["provider"] != nil })
-                    #expect(requestLines.contains { $0.metadata["buildId"] != nil })
+                    // (Polls are batched for all three vendors: a listing serves several builds, so its lines name none.)
                     #expect(lines.contains { $0.contains("[redacted]") })  // the vendors' echoes reached errors, redacted
                     let metrics = registry.emitToString()
                     #expect(metrics.contains(#"provider="github-actions""#))

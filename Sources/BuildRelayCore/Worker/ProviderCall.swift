@@ -14,7 +14,7 @@ struct ProviderCall: Sendable {
             switch self {
             case .trigger: nil
             case .status(let build), .cancel(let build), .abandon(let build): build
-        case .statuses: nil
+            case .statuses: nil
             }
         }
 

@@ -14,6 +14,10 @@ import Synchronization
 /// - `status` reads the queue item until it names its build, then the build (`building`, `result`). Queue items
 ///   vanish about five minutes after leaving the queue, so a build first polled later (after a takeover, say) is
 ///   found among the job's builds by its `queueId`. The number found is remembered, as transient state only.
+/// - `statuses(of:)` (batched polls) reads the job's latest builds in one request
+///   (`/job/{path}/api/json?tree=builds[number,queueId,building,result,url]{0,100}`) and matches them by `queueId`,
+///   then, for those not among them, the queue (`/queue/api/json?tree=items[id,why]`): two requests for any number
+///   of builds. One in neither (cancelled in the queue, or older than the latest 100) is left to `status`.
 /// - `cancel` is `POST /queue/cancelItem?id=` while queued and `POST /job/{path}/{n}/stop` while running; a finished
 ///   build makes it a no-op. A Pipeline build may ignore `stop`: a status read that finds it still running
 ///   ``JenkinsConfiguration/stopEscalationDelay`` after the `stop` sends `term`, and as long after that `kill`
@@ -57,7 +61,8 @@ public final class JenkinsBuildManager: BuildManager {
     }
 
     /// A retried trigger looks the request's earlier build up first, which costs a request: a first attempt skips it.
-    public var capabilities: BuildManagerCapabilities { .looksUpEarlierTriggers }
+    /// Polls falling due together are one read of the job's latest builds.
+    public var capabilities: BuildManagerCapabilities { [.looksUpEarlierTriggers, .batchStatus] }
 
     public func trigger(_ request: TriggerRequest) async throws -> TriggeredBuild {
         let (queue, changes, metadata, requestID) = (request.queue, request.changes, request.metadata, request.requestID)
@@ -92,6 +97,34 @@ public final class JenkinsBuildManager: BuildManager {
             return BuildStatusReport(status: found.status, metadata: found.metadata)
         }
     }
+
+    public func statuses(of builds: [BuildID]) async throws -> [BuildID: BuildStatusReport] {
+        try closed.checkOpen()
+        var byItem: [Int: BuildID] = [:]
+        for build in builds { if let item = try? queueItemID(of: build) { byItem[item] = build } }
+        guard !byItem.isEmpty else { return [:] }
+        var reports: [BuildID: BuildStatusReport] = [:]
+        for found in try await latestBuilds(JenkinsBuild.self, tree: "number,queueId,building,result,url", count: Self.listedBuilds) {
+            guard let item = found.queueId, let build = byItem.removeValue(forKey: item) else { continue }
+            buildNumbers.withLock { $0[item] = found.number }
+            try await escalateStop(found.number, isFinished: found.status.isTerminal)
+            reports[build] = BuildStatusReport(status: found.status, metadata: found.metadata)
+        }
+        // Not among the builds: still waiting in the queue, most likely; one read of the queue says for all of them.
+        guard !byItem.isEmpty else { return reports }
+        struct Queue: Decodable { var items: [JenkinsQueueItem]? }
+        let request = VendorRequest(.GET, ["queue", "api", "json"], query: [("tree", "items[id,why]")])
+        let response = try await http.send(request)
+        guard response.isSuccess else { throw http.failure(response, for: request) }
+        for item in try http.decode(Queue.self, from: response, for: request).items ?? [] {
+            guard let build = byItem[item.id] else { continue }
+            reports[build] = BuildStatusReport(status: .accepted, metadata: item.why.map { ["jenkins.queue": $0] } ?? [:])
+        }
+        return reports
+    }
+
+    /// How many of the job's latest builds a batched poll reads.
+    private static let listedBuilds = 100
 
     /// Sends the next, harder stop request to a build still running ``JenkinsConfiguration/stopEscalationDelay``
     /// after the last one; forgets a finished build.
@@ -171,7 +204,7 @@ public final class JenkinsBuildManager: BuildManager {
 
     /// The job's build started from queue item `item`, among its latest builds.
     private func buildNumber(forQueueItem item: Int) async throws -> Int? {
-        try await latestBuilds(tree: "number,queueId", count: 200).first { $0.queueId == item }?.number
+        try await latestBuilds(JobBuild.self, tree: "number,queueId", count: 200).first { $0.queueId == item }?.number
     }
 
     /// The queue item id of an earlier trigger of `requestID`: one still waiting in the queue, or one whose build
@@ -194,7 +227,7 @@ public final class JenkinsBuildManager: BuildManager {
         if let item = waiting.first(where: { isThisJob($0.task?.url) && $0.actions?.value(of: CIJobInputs.requestIDVariable) == requestID.rawValue }) {
             return item.id
         }
-        let started = try await latestBuilds(tree: "number,queueId,actions[parameters[name,value]]", count: 100)
+        let started = try await latestBuilds(JobBuild.self, tree: "number,queueId,actions[parameters[name,value]]", count: 100)
             .first { $0.actions?.value(of: CIJobInputs.requestIDVariable) == requestID.rawValue }
         guard let started, let item = started.queueId else { return nil }
         buildNumbers.withLock { $0[item] = started.number }
@@ -208,12 +241,11 @@ public final class JenkinsBuildManager: BuildManager {
     }
 
     /// The job's latest `count` builds, newest first, with the fields `tree` names.
-    private func latestBuilds(tree: String, count: Int) async throws -> [JobBuild] {
-        struct Job: Decodable { var builds: [JobBuild]? }
+    private func latestBuilds<Entry: Decodable>(_ entry: Entry.Type, tree: String, count: Int) async throws -> [Entry] {
         let request = VendorRequest(.GET, configuration.jobPath + ["api", "json"], query: [("tree", "builds[\(tree)]{0,\(count)}")])
         let response = try await http.send(request)
         guard response.isSuccess else { throw http.failure(response, for: request, notFound: jobNotFound) }
-        return try http.decode(Job.self, from: response, for: request).builds ?? []
+        return try http.decode(JenkinsJob<Entry>.self, from: response, for: request).builds ?? []
     }
 
     /// Whether a queue item's task URL (`https://jenkins/job/a/job/b/`) is this queue's job.
