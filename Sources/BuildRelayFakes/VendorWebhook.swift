@@ -62,6 +62,26 @@ public struct VendorWebhook: Sendable {
         return gitHub(event: "workflow_run", payload: ["action": action, "workflow_run": run, "repository": ["full_name": "acme/api"]], secret: secret)
     }
 
+    /// A Jenkins Notification plugin delivery for build `number` of queue item `queueID` in `phase` (`QUEUED`,
+    /// `STARTED`, `COMPLETED`, `FINALIZED`) with `status` (the result), its parameters carrying `requestID` as the
+    /// builds BuildRelay starts do (`nil`: another build), with `Authorization: Bearer <secret>`.
+    public static func jenkinsNotification(
+        phase: String, number: Int, queueID: Int, status: String? = nil, requestID: String?, queue: String = "nightly", secret: String
+    ) -> VendorWebhook {
+        var parameters: [String: String] = ["GIT_BRANCH": "main"]
+        if let requestID {
+            parameters["BUILDRELAY_REQUEST_ID"] = requestID
+            parameters["BUILDRELAY_QUEUE"] = queue
+        }
+        var build: [String: Any] = [
+            "full_url": "http://jenkins.invalid/job/api/job/nightly/\(number)/", "number": number, "queue_id": queueID, "phase": phase,
+            "url": "job/api/job/nightly/\(number)/", "parameters": parameters,
+        ]
+        if let status { build["status"] = status }
+        let body = json(["name": "nightly", "url": "job/api/job/nightly/", "build": build])
+        return VendorWebhook(headers: ["Content-Type": "application/json", "Authorization": "Bearer \(secret)"], body: body)
+    }
+
     /// GitHub's `ping`, sent when a webhook is created.
     public static func gitHubPing(secret: String) -> VendorWebhook {
         gitHub(event: "ping", payload: ["zen": "Keep it logically awesome.", "hook_id": 1], secret: secret)

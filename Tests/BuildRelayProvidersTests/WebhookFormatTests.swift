@@ -80,4 +80,27 @@ struct WebhookFormatTests {
             try format.refresh(for: WebhookDelivery(headers: ["X-GitHub-Event": "workflow_run"], body: Array("{}".utf8)))
         }
     }
+
+    @Test("Jenkins: the Notification plugin's delivery with the bearer secret authenticates; a wrong or missing one does not")
+    func jenkinsAuthentication() {
+        let format = JenkinsWebhook()
+        let started = VendorWebhook.jenkinsNotification(phase: "STARTED", number: 7, queueID: 31, requestID: "req-j", secret: Self.secret.value)
+        #expect(format.authenticates(delivery(started), secret: Self.secret, now: now))
+        #expect(!format.authenticates(delivery(started) { $0["Authorization"] = "Bearer whsec-7f3a-very-secreT" }, secret: Self.secret, now: now))
+        #expect(!format.authenticates(delivery(started) { $0["Authorization"] = nil }, secret: Self.secret, now: now))
+        #expect(!format.authenticates(delivery(started) { $0["Authorization"] = "Basic \(Self.secret.value)" }, secret: Self.secret, now: now))
+    }
+
+    @Test("Jenkins: each phase of a BuildRelay build asks for a refresh of its queue item with what it says; other builds ask for nothing",
+          arguments: [("QUEUED", nil, BuildStatus.accepted), ("STARTED", nil, .running), ("COMPLETED", "SUCCESS", .succeeded),
+                      ("FINALIZED", "UNSTABLE", .failed), ("COMPLETED", "ABORTED", .cancelled)])
+    func jenkinsRefresh(_ phase: String, _ result: String?, _ observed: BuildStatus) throws {
+        let format = JenkinsWebhook()
+        let webhook = VendorWebhook.jenkinsNotification(phase: phase, number: 7, queueID: 31, status: result, requestID: "req-j", secret: Self.secret.value)
+        #expect(try format.refresh(for: delivery(webhook)) == RefreshCommand(
+            requestID: RequestID(rawValue: "req-j")!, queue: "nightly", buildID: BuildID("queue-31"), observedStatus: observed))
+        let foreign = VendorWebhook.jenkinsNotification(phase: phase, number: 8, queueID: 32, status: result, requestID: nil, secret: Self.secret.value)
+        #expect(try format.refresh(for: delivery(foreign)) == nil)
+        #expect(throws: WebhookPayloadError.self) { try format.refresh(for: delivery(webhook, body: Array("<xml/>".utf8))) }
+    }
 }

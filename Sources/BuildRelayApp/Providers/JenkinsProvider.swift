@@ -32,4 +32,6 @@ public struct JenkinsProvider: ProviderRegistration {
     }
 
     public func makeManager(logger: Logger) -> any BuildManager { JenkinsBuildManager(configuration: configuration, logger: logger) }
+
+    public var webhookFormat: (any WebhookFormat)? { JenkinsWebhook() }
 }

@@ -47,7 +47,8 @@ public final class JenkinsBuildManager: BuildManager {
         }
     }
 
-    private static let prefix = "queue-"
+    /// A ``BuildID`` is `queue-<queue item id>`.
+    static let queueItemPrefix = "queue-"
 
     /// What a 404 on the job means.
     private var jobNotFound: String { "no job \(configuration.job); check the queue's jenkins.job (folders separated by /)" }
@@ -67,7 +68,7 @@ public final class JenkinsBuildManager: BuildManager {
     public func trigger(_ request: TriggerRequest) async throws -> TriggeredBuild {
         let (queue, changes, metadata, requestID) = (request.queue, request.changes, request.metadata, request.requestID)
         try closed.checkOpen()
-        if request.mayHaveStarted, let item = try await earlierTrigger(of: requestID) { return TriggeredBuild(id: BuildID(Self.prefix + String(item))) }
+        if request.mayHaveStarted, let item = try await earlierTrigger(of: requestID) { return TriggeredBuild(id: BuildID(Self.queueItemPrefix + String(item))) }
         let inputs = CIJobInputs(requestID: requestID, queue: queue, changes: changes, metadata: metadata)
         let parameters = inputs.variables.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         let request = VendorRequest(.POST, configuration.jobPath + ["buildWithParameters"], body: .form(parameters))
@@ -80,7 +81,7 @@ public final class JenkinsBuildManager: BuildManager {
             throw BuildError(code: .providerMalformedResponse, kind: .dependency, isRetryable: true,
                              message: "Jenkins answered \(request.summary) without a queue item in Location")
         }
-        return TriggeredBuild(id: BuildID(Self.prefix + String(item)))
+        return TriggeredBuild(id: BuildID(Self.queueItemPrefix + String(item)))
     }
 
     public func status(_ build: BuildID) async throws -> BuildStatusReport {
@@ -262,7 +263,7 @@ public final class JenkinsBuildManager: BuildManager {
     }
 
     private func queueItemID(of build: BuildID) throws -> Int {
-        guard build.rawValue.hasPrefix(Self.prefix), let item = Int(build.rawValue.dropFirst(Self.prefix.count)), item > 0 else {
+        guard build.rawValue.hasPrefix(Self.queueItemPrefix), let item = Int(build.rawValue.dropFirst(Self.queueItemPrefix.count)), item > 0 else {
             throw BuildError.unknownBuild(build)
         }
         return item

@@ -16,6 +16,8 @@ struct CIJobInputs {
 
     /// The variable (Jenkins parameter) carrying the request id, by which a provider finds an earlier trigger.
     static let requestIDVariable = "BUILDRELAY_REQUEST_ID"
+    /// The variable carrying the queue.
+    static let queueVariable = "BUILDRELAY_QUEUE"
 
     /// The build's metadata keys (Buildkite's `meta_data`) naming its request id and queue: how a lookup and a
     /// webhook find the request a build belongs to.
@@ -25,7 +27,7 @@ struct CIJobInputs {
     /// `BUILDRELAY_REQUEST_ID`, `BUILDRELAY_QUEUE`, `BUILDRELAY_CHANGES` and `BUILDRELAY_METADATA` (Buildkite's
     /// `env`, Jenkins's parameters).
     var variables: [String: String] {
-        [Self.requestIDVariable: requestID.rawValue, "BUILDRELAY_QUEUE": queue,
+        [Self.requestIDVariable: requestID.rawValue, Self.queueVariable: queue,
          "BUILDRELAY_CHANGES": changesJSON, "BUILDRELAY_METADATA": metadataJSON]
     }
 
