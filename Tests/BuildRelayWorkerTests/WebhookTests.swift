@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import BuildRelayApp
 import BuildRelayCore
 import BuildRelayFakes
+import BuildRelayKafka
 import BuildRelayProviders
 import BuildRelayTestSupport
 import Foundation
@@ -163,7 +164,17 @@ struct WebhookTests {
         @Sendable func increase(_ sample: String, _ metrics: String) -> Double { metricValue(sample, in: metrics) - metricValue(sample, in: before) }
         let ignoredRefresh = #"buildrelay_refreshes_total{outcome="ignored"}"#
         try await waitUntil("the owner dropped the refresh") { (try? await increase(ignoredRefresh, worker.metrics())) ?? 0 >= 1 }
+        // A refresh the broker refuses (the mock cluster's injected, non-retriable produce errors; the worker is
+        // idle, so its next produce is the refresh's): 503, so the vendor delivers again later.
+        var unavailable = 0.0
+        if let cluster = harness.cluster as? MockCluster {
+            cluster.pushRequestErrors(.produce, Array(repeating: .messageSizeTooLarge, count: 3))
+            #expect(try await worker.post("/webhooks/refusing", good) == 503)
+            cluster.clearRequestErrors(.produce)
+            unavailable = 1
+        }
         let metrics = try await worker.metrics()
+        #expect(increase(#"buildrelay_webhooks_total{queue="refusing",outcome="unavailable"}"#, metrics) == unavailable)
         for (outcome, count) in [("unauthorized", 3.0), ("too_large", 1), ("unreadable", 1), ("ignored", 1), ("refreshed", 1)] {
             #expect(increase(#"buildrelay_webhooks_total{queue="refusing",outcome="\#(outcome)"}"#, metrics) == count, "\(outcome)")
         }
