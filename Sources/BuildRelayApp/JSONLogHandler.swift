@@ -1,17 +1,14 @@
-import Foundation
+import BuildRelayCore
 import Logging
-import Synchronization
 
-/// Writes one JSON object per line to standard error (`logging.format: json`): `time`, `level`, `logger`,
-/// `message`, then every metadata key at the top level (`requestId`, `queue`, …), for log pipelines to index.
+/// Writes one JSON object per line to standard error (`logging.format: json`) through ``LogOutput``: `time` (RFC
+/// 3339, UTC, milliseconds), `level`, `logger`, `message`, `error`, then every metadata key at the top level
+/// (`requestId`, `queue`, …, sorted), for log pipelines to index.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
-
-    /// Serialises lines from every handler, so concurrent lines never interleave.
-    private static let output = Mutex<Void>(())
 
     public init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
@@ -24,27 +21,55 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var object: [String: Any] = [:]
-        let provided = metadataProvider?.get() ?? [:]
-        for (key, value) in metadata.merging(provided, uniquingKeysWith: { $1 }).merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
-            object[key] = Self.plain(value)
+        var merged = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { $1 } }
+        if let own = event.metadata, !own.isEmpty { merged.merge(own) { $1 } }
+        var out = JSONWriter(capacity: 256)
+        out.raw(#"{"time":""#)
+        out.timestamp(milliseconds: LogTimestamp.milliseconds())
+        out.raw(#"","level":""#)
+        out.raw(event.level.rawValue)
+        out.raw(#"","logger":"#)
+        out.string(label)
+        out.raw(#","message":"#)
+        out.string(event.message.description)
+        if let error = event.error {
+            out.raw(#","error":"#)
+            out.string("\(error)")
         }
-        if let error = event.error { object["error"] = "\(error)" }
-        object["time"] = Date().formatted(.iso8601.year().month().day().timeSeparator(.colon).time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-        object["level"] = event.level.rawValue
-        object["logger"] = label
-        object["message"] = event.message.description
-        guard var line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        line.append(UInt8(ascii: "\n"))
-        Self.output.withLock { _ in FileHandle.standardError.write(line) }
+        for key in merged.keys.sorted() where !Self.reserved.contains(key) {
+            out.raw(",")
+            out.string(key)
+            out.raw(":")
+            Self.write(merged[key]!, to: &out)
+        }
+        out.raw("}\n")
+        LogOutput.standardError.write(out.bytes, urgent: event.level >= .error)
     }
 
-    private static func plain(_ value: Logger.Metadata.Value) -> Any {
+    /// The members every line has; metadata of the same name is left out.
+    private static let reserved: Set<String> = ["time", "level", "logger", "message", "error"]
+
+    private static func write(_ value: Logger.Metadata.Value, to out: inout JSONWriter) {
         switch value {
-        case .string(let text): text
-        case .stringConvertible(let convertible): convertible.description
-        case .array(let values): values.map(plain)
-        case .dictionary(let entries): entries.mapValues(plain)
+        case .string(let text): out.string(text)
+        case .stringConvertible(let convertible): out.string(convertible.description)
+        case .array(let values):
+            out.raw("[")
+            for (index, value) in values.enumerated() {
+                if index > 0 { out.raw(",") }
+                write(value, to: &out)
+            }
+            out.raw("]")
+        case .dictionary(let entries):
+            out.raw("{")
+            for (index, key) in entries.keys.sorted().enumerated() {
+                if index > 0 { out.raw(",") }
+                out.string(key)
+                out.raw(":")
+                write(entries[key]!, to: &out)
+            }
+            out.raw("}")
         }
     }
 }

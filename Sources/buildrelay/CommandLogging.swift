@@ -5,7 +5,7 @@ import Logging
 /// Logging for command-line subcommands: swift-log to standard error, so standard output stays machine-readable.
 enum CommandLogging {
     static func bootstrap(label: String, level: Logger.Level = .info) -> Logger {
-        LoggingSystem.bootstrap({ StreamLogHandler.standardError(label: $0, metadataProvider: $1) }, metadataProvider: .providerCall)
+        LoggingSystem.bootstrap({ TextLogHandler(label: $0, metadataProvider: $1) }, metadataProvider: .providerCall)
         var logger = Logger(label: label)
         logger.logLevel = level
         return logger
@@ -17,7 +17,7 @@ enum CommandLogging {
         if configuration.logFormat == "json" {
             LoggingSystem.bootstrap({ JSONLogHandler(label: $0, metadataProvider: $1) }, metadataProvider: .providerCall)
         } else {
-            LoggingSystem.bootstrap({ StreamLogHandler.standardError(label: $0, metadataProvider: $1) }, metadataProvider: .providerCall)
+            LoggingSystem.bootstrap({ TextLogHandler(label: $0, metadataProvider: $1) }, metadataProvider: .providerCall)
         }
         var logger = Logger(label: label)
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info

@@ -135,6 +135,25 @@ struct CommandLineTests {
             + topics.sorted { $0.key < $1.key }.flatMap { ["--set", "topics.\($0.key)=\($0.value)"] }
     }
 
+    @Test("logging.format json writes one JSON object per line, every line out before the process exits")
+    func jsonLogLines() async throws {
+        let executable = try #require(ProcessRunner.buildrelay)
+        let harness = try WorkerHarness()
+        let missing = uniqueName("missing-commands")
+        let (status, output) = try await ProcessRunner.run(
+            executable, Self.workerArguments(harness, topics: ["commands": missing]) + ["--set", "logging.format=json"], includeStandardError: true)
+        #expect(status == 2)
+        let objects = output.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(!objects.isEmpty, "\(output)")
+        #expect(objects.allSatisfy { $0["time"] is String && $0["level"] is String && $0["logger"] is String && $0["message"] is String }, "\(output)")
+        let starting = try #require(objects.first { $0["message"] as? String == "starting" }, "\(output)")
+        #expect((starting["time"] as? String)?.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil)
+        #expect(starting["librdkafka"] as? String == ProcessInfo.processInfo.environment["BUILDRELAY_TEST_LIBRDKAFKA"] ?? "2.0.2")
+        #expect(output.contains("topic \(missing) does not exist"), "\(output)")
+    }
+
     @Test("a missing topic makes the worker exit 2 naming it, and no client of the worker creates it")
     func aMissingTopicExits2AndIsNotCreated() async throws {
         let executable = try #require(ProcessRunner.buildrelay)

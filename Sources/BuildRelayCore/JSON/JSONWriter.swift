@@ -1,25 +1,26 @@
-/// Appends JSON text to a byte buffer: raw fragments, escaped strings, RFC 3339 timestamps.
-struct JSONWriter {
-    private(set) var bytes: [UInt8]
+/// Appends JSON text to a byte buffer: raw fragments, escaped strings, RFC 3339 timestamps. The codecs write with it,
+/// and so does the JSON log handler.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8]
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     /// Appends `text` as is; the caller guarantees it is valid JSON in context.
-    mutating func raw(_ text: String) {
+    public mutating func raw(_ text: String) {
         bytes.append(contentsOf: text.utf8)
     }
 
     /// Appends `bytes`, which the caller guarantees to be valid JSON in context.
-    mutating func append(_ bytes: [UInt8]) {
+    public mutating func append(_ bytes: [UInt8]) {
         self.bytes.append(contentsOf: bytes)
     }
 
     /// Appends `text` as a JSON string: quotes, backslashes and control characters escaped, the rest as UTF-8.
     /// Runs that need no escaping are copied at once.
-    mutating func string(_ text: String) {
+    public mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
@@ -48,7 +49,7 @@ struct JSONWriter {
     }
 
     /// Appends a JSON object of strings, members sorted by name so equal maps give equal bytes.
-    mutating func object(_ members: [String: String]) {
+    public mutating func object(_ members: [String: String]) {
         bytes.append(UInt8(ascii: "{"))
         for (position, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
             if position > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -66,7 +67,7 @@ struct JSONWriter {
     }
 
     /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) for milliseconds since the Unix epoch.
-    mutating func timestamp(milliseconds: Int64) {
+    public mutating func timestamp(milliseconds: Int64) {
         let millisecondsOfSecond = Int(((milliseconds % 1000) + 1000) % 1000)
         let seconds = (milliseconds - Int64(millisecondsOfSecond)) / 1000
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
