@@ -1,17 +1,29 @@
 import BuildRelayCore
 import Logging
 
-/// Writes one JSON object per line to standard error (`logging.format: json`) through ``LogOutput``: `time` (RFC
-/// 3339, UTC, milliseconds), `level`, `logger`, `message`, `error`, then every metadata key at the top level
-/// (`requestId`, `queue`, …, sorted), for log pipelines to index.
-public struct JSONLogHandler: LogHandler {
+/// Writes one line per log event to standard error through ``LogOutput`` (`logging.format`), assembled as bytes:
+/// a worker logs every trigger and cancel at `info`.
+///
+/// - ``Format/json``: one JSON object per line: `time` (RFC 3339, UTC, milliseconds), `level`, `logger`,
+///   `message`, `error`, then every metadata key at the top level (`requestId`, `queue`, …, sorted), for log
+///   pipelines to index.
+/// - ``Format/text``: swift-log's `StreamLogHandler` layout, `<time> <level> <logger>: <key=value …> [<source>]
+///   <message>`, the time in UTC.
+public struct LineLogHandler: LogHandler {
+    public enum Format: Sendable {
+        case json
+        case text
+    }
+
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
+    private let format: Format
 
-    public init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
+    public init(label: String, format: Format, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
+        self.format = format
         self.metadataProvider = metadataProvider
     }
 
@@ -24,6 +36,14 @@ public struct JSONLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { $1 } }
         if let own = event.metadata, !own.isEmpty { merged.merge(own) { $1 } }
+        let line = switch format {
+        case .json: jsonLine(event, merged)
+        case .text: textLine(event, merged)
+        }
+        LogOutput.standardError.write(line, urgent: event.level >= .error)
+    }
+
+    private func jsonLine(_ event: LogEvent, _ merged: Logger.Metadata) -> [UInt8] {
         var out = JSONWriter(capacity: 256)
         out.raw(#"{"time":""#)
         out.timestamp(milliseconds: LogTimestamp.milliseconds())
@@ -44,7 +64,30 @@ public struct JSONLogHandler: LogHandler {
             Self.write(merged[key]!, to: &out)
         }
         out.raw("}\n")
-        LogOutput.standardError.write(out.bytes, urgent: event.level >= .error)
+        return out.bytes
+    }
+
+    private func textLine(_ event: LogEvent, _ merged: Logger.Metadata) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(160)
+        LogTimestamp.appendText(to: &line)
+        line.append(UInt8(ascii: " "))
+        line.append(contentsOf: event.level.rawValue.utf8)
+        line.append(UInt8(ascii: " "))
+        line.append(contentsOf: label.utf8)
+        line.append(UInt8(ascii: ":"))
+        for key in merged.keys.sorted() {
+            line.append(UInt8(ascii: " "))
+            line.append(contentsOf: key.utf8)
+            line.append(UInt8(ascii: "="))
+            line.append(contentsOf: merged[key]!.description.utf8)
+        }
+        line.append(contentsOf: " [".utf8)
+        line.append(contentsOf: event.source.utf8)
+        line.append(contentsOf: "] ".utf8)
+        line.append(contentsOf: event.message.description.utf8)
+        line.append(UInt8(ascii: "\n"))
+        return line
     }
 
     /// The members every line has; metadata of the same name is left out.
