@@ -129,14 +129,19 @@ struct BuildkiteBuildManagerTests {
 
     @Test("a status read slower than the queue's requestTimeout fails as a retryable dependency error")
     func requestTimeout() async throws {
-        // 1 s, not less: the trigger before the slow read must fit in it on a loaded CI machine.
-        try await FakeBuildkite.withManager(requestTimeout: .seconds(1)) { manager, _, server in
+        // The trigger goes through a manager with the default timeout, so that a loaded machine cannot fail it; the
+        // read, through one whose requestTimeout is 1 s.
+        try await FakeBuildkite.withManager { manager, _, server in
             let build = try await manager.trigger(queue: "main", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-slow")!).id
-            // Every attempt (the read is retried) answers only after 5 s.
-            server.inject(.delay(.seconds(5)), times: 10)
-            let slow = await #expect(throws: BuildError.self) { _ = try await manager.status(build) }
-            #expect(slow?.kind == .dependency)
-            #expect(slow?.isRetryable == true)
+            var configuration = manager.configuration
+            configuration.requestTimeout = .seconds(1)
+            try await BuildkiteBuildManager(configuration: configuration, logger: testLogger()).closing { impatient in
+                // Every attempt (the read is retried) answers only after 5 s.
+                server.inject(.delay(.seconds(5)), times: 10)
+                let slow = await #expect(throws: BuildError.self) { _ = try await impatient.status(build) }
+                #expect(slow?.kind == .dependency)
+                #expect(slow?.isRetryable == true)
+            }
         }
     }
 
