@@ -11,16 +11,13 @@ import Yams
 struct AsyncAPIDocumentTests {
     static let path = repositoryRoot.appendingPathComponent("schemas/asyncapi.yaml")
 
-    func validate(_ file: String) throws -> (status: Int32, output: String) {
-        let child = try ChildProcess(
-            "/usr/bin/env", ["python3", "schemas/validate_asyncapi.py", file], directory: repositoryRoot.path, output: .pipe, errorToOutput: true)
-        let output = child.readOutput()
-        return (child.waitForExit(), String(decoding: output, as: UTF8.self))
+    func validate(_ file: String) async throws -> (status: Int32, output: String) {
+        try await PythonJSONSchema.run(["schemas/validate_asyncapi.py", file])
     }
 
     @Test("it validates as AsyncAPI 3.0, and the validator refuses a broken copy")
-    func validates() throws {
-        let valid = try validate(Self.path.path)
+    func validates() async throws {
+        let valid = try await validate(Self.path.path)
         #expect(valid.status == 0, "\(valid.output)")
         let text = try String(contentsOf: Self.path, encoding: .utf8)
         let broken = FileManager.default.temporaryDirectory.appendingPathComponent("\(uniqueName("asyncapi")).yaml")
@@ -28,7 +25,7 @@ struct AsyncAPIDocumentTests {
             .replacingOccurrences(of: "'#/components/messages/cancel'", with: "'#/components/messages/abort'")
             .write(to: broken, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: broken) }
-        let refused = try validate(broken.path)
+        let refused = try await validate(broken.path)
         #expect(refused.status == 1)
         #expect(refused.output.contains("Input should be 'send' or 'receive'"), "\(refused.output)")
         #expect(refused.output.contains("$ref #/components/messages/abort does not resolve"), "\(refused.output)")

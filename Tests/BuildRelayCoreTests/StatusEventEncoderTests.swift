@@ -69,12 +69,12 @@ struct StatusEventEncoderTests {
         cancelled.status = .cancelled
         cancelled.sequence = 3
         let lines = [Self.running, failed, cancelled].map { String(decoding: encoder.encode($0), as: UTF8.self) }.joined(separator: "\n")
-        let result = try PythonJSONSchema.validate(schema: "status-event.schema.json", lines: lines)
+        let result = try await PythonJSONSchema.validate(schema: "status-event.schema.json", lines: lines)
         #expect(result.status == 0, "\(result.output)")
 
         var invalid = Self.running
         invalid.status = .failed  // failed without an error: the schema must refuse it
-        let refused = try PythonJSONSchema.validate(schema: "status-event.schema.json", lines: String(decoding: encoder.encode(invalid), as: UTF8.self))
+        let refused = try await PythonJSONSchema.validate(schema: "status-event.schema.json", lines: String(decoding: encoder.encode(invalid), as: UTF8.self))
         #expect(refused.status == 1)
     }
 
@@ -84,7 +84,7 @@ struct StatusEventEncoderTests {
                                    ("status-event.schema.json", ["status-running.json", "status-failed.json"]),
                                    ("state-record.schema.json", ["state-running.json", "state-cancel-before-trigger.json"]),
                                    ("build-summary.schema.json", ["build-summary.json"])] {
-            let result = try PythonJSONSchema.validate(schema: schema, files: examples.map { "schemas/examples/\($0)" })
+            let result = try await PythonJSONSchema.validate(schema: schema, files: examples.map { "schemas/examples/\($0)" })
             #expect(result.status == 0, "\(schema): \(result.output)")
         }
     }

@@ -99,6 +99,17 @@ public final class ChildProcess: Sendable {
         return result
     }
 
+    /// Standard output until the program closes it, and its exit status, read on a dispatch thread: a test awaiting
+    /// a program never holds one of Swift's few cooperative threads (which other tests' workers need).
+    public func finish() async -> (output: [UInt8], status: Int32) {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let output = self.readOutput()
+                continuation.resume(returning: (output, self.waitForExit()))
+            }
+        }
+    }
+
     /// The next line of standard output, without its newline; `nil` at the end. Blocks.
     public func readLine() -> String? {
         var bytes: [UInt8] = []

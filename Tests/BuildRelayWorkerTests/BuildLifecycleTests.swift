@@ -128,11 +128,11 @@ struct BuildLifecycleTests {
         try await reader.waitForTerminal("req-schema-bad")
         await worker.stop()
         let lines = reader.all.map { String(decoding: $0.bytes, as: UTF8.self) }.joined(separator: "\n")
-        let result = try PythonJSONSchema.validate(schema: "status-event.schema.json", lines: lines)
+        let result = try await PythonJSONSchema.validate(schema: "status-event.schema.json", lines: lines)
         #expect(result.status == 0, "\(result.output)")
         let states = try await harness.stateRecords().compactMap(\.value).map { String(decoding: $0, as: UTF8.self) }
         #expect(states.count == reader.all.count, "one state record per event")
-        let stateResult = try PythonJSONSchema.validate(schema: "state-record.schema.json", lines: states.joined(separator: "\n"))
+        let stateResult = try await PythonJSONSchema.validate(schema: "state-record.schema.json", lines: states.joined(separator: "\n"))
         #expect(stateResult.status == 0, "\(stateResult.output)")
         await reader.close()
     }

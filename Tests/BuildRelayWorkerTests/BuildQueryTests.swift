@@ -59,7 +59,7 @@ struct BuildQueryTests {
         #expect(try await get(http, "/builds/nobody-owns-this").status == 404)
         if PythonJSONSchema.isAvailable {
             let answers = [inFlight.body, try await get(http, "/builds/where-long").body, try await get(http, "/builds?status=all").body]
-            let result = try PythonJSONSchema.validate(schema: "build-summary.schema.json", lines: answers.joined(separator: "\n"))
+            let result = try await PythonJSONSchema.validate(schema: "build-summary.schema.json", lines: answers.joined(separator: "\n"))
             #expect(result.status == 0, "\(result.output)")
         }
 

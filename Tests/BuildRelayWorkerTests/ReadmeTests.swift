@@ -23,8 +23,11 @@ struct ReadmeTests {
         let commandsStart = try #require(running.firstIndex { $0.hasPrefix("buildrelay events ") }, "the block ends with an events command")
         // Commands that end on their own: not the endless --follow, not curl (the worker's port is 0 here).
         let queries = try Self.block(after: "### Where is a build?").filter { !$0.contains("--follow") && !$0.hasPrefix("curl") }
+        // Each command's output and exit status go to files of their own: the background worker and broker share the
+        // terminal, and their log lines would interleave with the commands' output.
+        let commands = Array(running[commandsStart...] + queries)
         let script = (["trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT", "set -e"] + running[..<commandsStart] + ["set +e"]
-            + (running[commandsStart...] + queries).map { "echo \"\\$ \($0.replacingOccurrences(of: "\"", with: "\\\""))\"\n\($0)\necho \"== exit $?\"" })
+            + commands.enumerated().map { index, command in "{\n\(command)\n} > command-\(index).out 2>&1; echo $? > command-\(index).exit" })
             .joined(separator: "\n")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("readme"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -36,26 +39,24 @@ struct ReadmeTests {
                 "BUILDRELAY_HTTP_PORT": "0",  // the README's 9090 may be taken on a shared machine
             ]) { $1 },
             directory: directory.path, output: .pipe, errorToOutput: true)
-        let output = String(decoding: child.readOutput(), as: UTF8.self)
-        #expect(child.waitForExit() == 0, "\(output)")
-        // Each command's echo, its output, and its exit line; the background worker's and broker's log lines, which
-        // share the terminal, are left out.
-        let results = output.components(separatedBy: "\n$ ").dropFirst().map { chunk -> (command: String, output: String, exit: String) in
-            let lines = chunk.split(separator: "\n").map(String.init).filter { !$0.contains(" buildrelay.worker: ") && !$0.contains(" buildrelay.broker: ") }
-            let exit = lines.firstIndex { $0.hasPrefix("== exit ") } ?? lines.endIndex
-            return (lines.first ?? "", lines[min(1, exit)..<exit].joined(separator: "\n"), exit < lines.endIndex ? lines[exit] : "")
+        let (bytes, exitStatus) = await child.finish()
+        let output = String(decoding: bytes, as: UTF8.self)
+        #expect(exitStatus == 0, "\(output)")
+        func read(_ name: String) -> String {
+            ((try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         }
+        let results = commands.indices.map { (command: commands[$0], output: read("command-\($0).out"), exit: read("command-\($0).exit")) }
         func result(_ prefix: String) -> (command: String, output: String, exit: String)? { results.first { $0.command.hasPrefix(prefix) } }
         let wait = try #require(result("buildrelay events --config buildrelay.yaml --request-id req-1 --wait "), "\(output)")
-        #expect(wait.exit == "== exit 4", "cancelled: \(wait)")
+        #expect(wait.exit == "4", "cancelled: \(wait)")
         #expect(wait.output.contains("req-1") && wait.output.contains("cancelled"), "\(wait)")
         let status = try #require(result("buildrelay status req-1"), "\(output)")
-        #expect(status.exit == "== exit 0" && status.output.hasPrefix("req-1: cancelled since "), "\(status)")
+        #expect(status.exit == "0" && status.output.hasPrefix("req-1: cancelled since "), "\(status)")
         #expect(status.output.contains("requested: superseded"), "\(status)")
         let inFlight = try #require(results.first { $0.command.hasPrefix("buildrelay builds ") && !$0.command.contains("--status") }, "\(output)")
-        #expect(inFlight.exit == "== exit 0" && inFlight.output == "no builds in flight", "\(inFlight)")
+        #expect(inFlight.exit == "0" && inFlight.output == "no builds in flight", "\(inFlight)")
         let summary = try #require(result("buildrelay events --config buildrelay.yaml --from 1h --summary"), "\(output)")
-        #expect(summary.exit == "== exit 0" && summary.output.hasPrefix("req-1  local  cancelled  #"), "\(summary)")
-        #expect(results.allSatisfy { $0.exit == "== exit 0" || $0.command.contains("--wait") }, "\(output)")
+        #expect(summary.exit == "0" && summary.output.hasPrefix("req-1  local  cancelled  #"), "\(summary)")
+        #expect(results.allSatisfy { $0.exit == "0" || $0.command.contains("--wait") }, "\(results)")
     }
 }
