@@ -107,8 +107,10 @@ struct DeadLetterTests {
         try await waitUntil("the build is accepted") { !reader.events(for: "req-known").isEmpty }
         try await harness.send(json: #"{"type":"rebuild","requestId":"req-known"}"#, key: "req-known")
         let events = try await reader.waitForTerminal("req-known")
-        #expect(events.map(\.status) == ["accepted", "running", "succeeded"])
-        #expect(reader.deadLettered.count == 1)
+        // Undisturbed: its own transitions, gapless, to success (`running` may be missed by a poll on a loaded machine).
+        #expect(events.first?.status == "accepted" && events.last?.status == "succeeded", "\(events.map(\.status))")
+        #expect(events.map(\.sequence) == Array(1...events.count))
+        try await waitUntil("the bad command is dead-lettered") { reader.deadLettered.count == 1 }
         await worker.stop()
         await reader.close()
     }
