@@ -29,17 +29,15 @@ struct BuildsQuery: Sendable {
             return statusFilter == "all" || !summary.isSettled
         }
         let sorted = selected.sorted { ($0.statusSince, $0.requestID.rawValue) < ($1.statusSince, $1.requestID.rawValue) }
-        return Self.json(.ok, BuildSummaryEncoder.encode(sorted, now: Self.now))
+        return Self.json(.ok, BuildSummaryEncoder.encode(sorted, now: WorkerClock.system.wallMilliseconds()))
     }
 
     func one(_ text: String) -> Response {
         guard let id = RequestID(rawValue: text), let summary = engine.summary(of: id) else {
             return Self.json(.notFound, Array(#"{"error":"this worker does not own that request id"}"#.utf8))
         }
-        return Self.json(.ok, BuildSummaryEncoder.encode(summary, now: Self.now))
+        return Self.json(.ok, BuildSummaryEncoder.encode(summary, now: WorkerClock.system.wallMilliseconds()))
     }
-
-    private static var now: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     private static func json(_ status: HTTPResponse.Status, _ bytes: [UInt8]) -> Response {
         var headers = HTTPFields()

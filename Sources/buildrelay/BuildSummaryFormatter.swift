@@ -54,6 +54,4 @@ struct BuildSummaryFormatter {
         default: return "\(seconds / 86_400)d\(String(format: "%02d", seconds / 3600 % 24))h"
         }
     }
-
-    static var currentTime: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 }

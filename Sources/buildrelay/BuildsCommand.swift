@@ -30,7 +30,7 @@ struct BuildsCommand: AsyncParsableCommand {
             .filter { wanted.isEmpty ? !$0.isSettled : wanted.contains($0.status) }
             .filter { queue == nil || $0.queue == queue }
             .sorted { ($0.statusSince, $0.requestID.rawValue) < ($1.statusSince, $1.requestID.rawValue) }
-        let now = BuildSummaryFormatter.currentTime
+        let now = WorkerClock.system.wallMilliseconds()
         if state.json {
             print(String(decoding: BuildSummaryEncoder.encode(summaries, now: now), as: UTF8.self))
         } else if summaries.isEmpty {

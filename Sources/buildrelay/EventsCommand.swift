@@ -105,7 +105,7 @@ struct EventsCommand: AsyncParsableCommand {
         let wanted = try requestId.map { try SendCancelCommand.requestID($0) }
         let partitions = wanted.map { [KafkaTopicPartition(topic: topic, partition: HomePartition.of($0, partitionCount: partitionCount))] }
             ?? (0..<Int32(partitionCount)).map { KafkaTopicPartition(topic: topic, partition: $0) }
-        let startTime = try start(now: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+        let startTime = try start(now: WorkerClock.system.wallMilliseconds())
         try consumer.assign(try await startOffsets(partitions, startTime: startTime, consumer: consumer))
 
         var printer = EventPrinter(formatter: StatusEventFormatter(json: json), summary: summary, from: startTime ?? .min)

@@ -22,7 +22,7 @@ struct StatusCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(id): unknown (never seen, or forgotten after worker.requestRetention)\n".utf8))
             throw ExitCode(1)
         }
-        let now = BuildSummaryFormatter.currentTime
+        let now = WorkerClock.system.wallMilliseconds()
         print(state.json ? String(decoding: BuildSummaryEncoder.encode(summary, now: now), as: UTF8.self) : BuildSummaryFormatter(now: now).detail(summary))
     }
 }
