@@ -26,7 +26,7 @@ struct ReadmeTests {
         // Each command's output and exit status go to files of their own: the background worker and broker share the
         // terminal, and their log lines would interleave with the commands' output.
         let commands = Array(running[commandsStart...] + queries)
-        let script = (["trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT", "set -e"] + running[..<commandsStart] + ["set +e"]
+        let script = (["trap 'kill $(jobs -p) 2>/dev/null; for _ in $(seq 150); do [ -z \"$(jobs -rp)\" ] && break; sleep 0.2; done; kill -9 $(jobs -rp) 2>/dev/null; wait' EXIT", "set -e"] + running[..<commandsStart] + ["set +e"]
             + commands.enumerated().map { index, command in "{\n\(command)\n} > command-\(index).out 2>&1; echo $? > command-\(index).exit" })
             .joined(separator: "\n")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("readme"))
