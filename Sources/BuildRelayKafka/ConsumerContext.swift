@@ -338,6 +338,23 @@ final class ConsumerContext: RdKafkaClientContext, @unchecked Sendable {
         }
     }
 
+    /// Serves an event of a closing consumer's group (``RdKafkaClient/closeConsumer(within:serve:)``): a rebalance
+    /// is applied as its callback would be; records fetched meanwhile are dropped (never processed, so their offsets
+    /// were never stored).
+    func serveWhileClosing(client: OpaquePointer, event: OpaquePointer) {
+        switch rd_kafka_event_type(event) {
+        case RD_KAFKA_EVENT_REBALANCE:
+            rebalance(client: client, error: rd_kafka_event_error(event), partitions: rd_kafka_event_topic_partition_list(event))
+        case RD_KAFKA_EVENT_ERROR:
+            logger.debug("Kafka client error while closing", metadata: [
+                "kafka.error": "\(KafkaError.Code(rd_kafka_event_error(event)).name)",
+                "kafka.reason": "\(String(cString: rd_kafka_event_error_string(event)))",
+            ])
+        default:
+            break
+        }
+    }
+
     private func unassign(client: OpaquePointer, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, cooperative: Bool) {
         let failure = cooperative
             ? rd_kafka_incremental_unassign(client, partitions).map { KafkaError(consuming: $0) }

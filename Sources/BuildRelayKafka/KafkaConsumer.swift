@@ -64,12 +64,33 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    /// Commits the stored offsets and waits for the broker's answer.
-    public func commit() async throws {
+    /// Commits the stored offsets and waits up to `timeout` for the broker's answer. A commit nobody answers (its
+    /// coordinator died) throws ``KafkaError/Code/timedOut`` then, where librdkafka's synchronous commit would wait
+    /// without limit; the offsets stay stored for the next commit.
+    public func commit(timeout: Duration = .seconds(10)) async throws {
         try await client.runBlocking { [client] in
-            let error = rd_kafka_commit(client.handle, nil, 0)
-            guard error != RD_KAFKA_RESP_ERR__NO_OFFSET else { return }  // nothing new to commit
-            try KafkaError.check(error, "commit")
+            guard let queue = rd_kafka_queue_new(client.handle) else { throw KafkaError(code: .state, message: "commit: no queue") }
+            defer { rd_kafka_queue_destroy(queue) }
+            let started = rd_kafka_commit_queue(client.handle, nil, queue, nil, nil)
+            guard started != RD_KAFKA_RESP_ERR__NO_OFFSET else { return }  // nothing new to commit
+            try KafkaError.check(started, "commit")
+            let deadline = ContinuousClock.now + timeout
+            while true {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero, let event = rd_kafka_queue_poll(queue, left.milliseconds) else {
+                    throw KafkaError(code: .timedOut, message: "commit: the group coordinator did not answer within \(timeout.milliseconds) ms")
+                }
+                defer { rd_kafka_event_destroy(event) }
+                guard rd_kafka_event_type(event) == RD_KAFKA_EVENT_OFFSET_COMMIT else { continue }
+                let error = rd_kafka_event_error(event)
+                guard error != RD_KAFKA_RESP_ERR__NO_OFFSET else { return }
+                try KafkaError.check(error, "commit")
+                for element in RdKafkaTopicPartitionList.elements(of: rd_kafka_event_topic_partition_list(event))
+                where element.error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    throw KafkaError(element.error, message: "commit \(element.partition): \(KafkaError.Code(element.error).name)")
+                }
+                return
+            }
         }
     }
 
@@ -162,16 +183,19 @@ public final class KafkaConsumer: Sendable {
 
     /// Leaves the group (after committing stored offsets when auto-commit is on), ends ``events`` and stops
     /// fetching. The final revoke is delivered to ``events`` but not waited for: finish processing before closing.
-    /// Calling it again waits for the first call.
-    public func close() async {
+    /// A broker that does not answer within `timeout` is given up on: the consumer stops without having left the
+    /// group or committed (the group notices after `session.timeout.ms`; the next owner of its partitions starts
+    /// from the last committed offsets). Calling it again waits for the first call.
+    public func close(timeout: Duration = .seconds(30)) async {
         await closing.run { [client, context] in
             context.polling.withLock { _ in context.closing.store(true, ordering: .releasing) }
             context.wake()
             try? await client.runBlocking {
                 context.applyPendingRevoke(client: client.handle, force: true)
-                let error = rd_kafka_consumer_close(client.handle)
-                if error != RD_KAFKA_RESP_ERR_NO_ERROR {
-                    context.logger.warning("consumer close failed", metadata: ["kafka.error": "\(KafkaError.Code(error).name)"])
+                if !client.closeConsumer(within: timeout, serve: { context.serveWhileClosing(client: client.handle, event: $0) }) {
+                    context.logger.warning("consumer close gave up: the broker did not answer in time; the group notices this member left after session.timeout.ms, and offsets not committed are processed again by the partitions' next owner", metadata: [
+                        "timeoutMilliseconds": "\(timeout.milliseconds)",
+                    ])
                 }
             }
             context.state.withLock { $0.closed = true }

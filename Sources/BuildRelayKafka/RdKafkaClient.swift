@@ -1,6 +1,7 @@
 import CRdKafka
 import Dispatch
 import Logging
+import Synchronization
 
 /// Owns one `rd_kafka_t` handle and destroys it exactly once, after which its context is released.
 ///
@@ -14,6 +15,9 @@ final class RdKafkaClient: @unchecked Sendable {
     /// ``ConsumerContext/queueBecameNonEmpty()``. `nil` for other clients.
     let consumerQueue: OpaquePointer?
     private let blockingQueue: DispatchQueue
+    /// A consumer close that did not finish in time (``closeConsumer(within:)``): `deinit` then destroys the handle
+    /// without closing the consumer again, which would wait for the same unanswered broker.
+    private let consumerCloseAbandoned = Atomic<Bool>(false)
 
     convenience init(
         type: rd_kafka_type_t, configuration: [(key: String, value: String, isSecret: Bool)],
@@ -55,7 +59,7 @@ final class RdKafkaClient: @unchecked Sendable {
             rd_kafka_queue_cb_event_enable(consumerQueue, nil, nil)
             rd_kafka_queue_destroy(consumerQueue)
         }
-        rd_kafka_destroy(handle)
+        rd_kafka_destroy_flags(handle, consumerCloseAbandoned.load(ordering: .acquiring) ? RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE : 0)
     }
 
     var name: String { String(cString: rd_kafka_name(handle)) }
@@ -65,6 +69,32 @@ final class RdKafkaClient: @unchecked Sendable {
         try await withCheckedThrowingContinuation { continuation in
             blockingQueue.async { continuation.resume(with: Result { try body() }) }
         }
+    }
+
+    /// Closes a consumer (commits stored offsets when auto-commit is on, leaves the group) for at most `timeout`:
+    /// `rd_kafka_consumer_close` waits for the group coordinator without limit, and a broker that died at the moment
+    /// of a graceful shutdown never answers. Every event of the group meanwhile (rebalances, records fetched, errors)
+    /// is handed to `serve` on the calling thread. Returns `false` when the close did not finish in time; the handle
+    /// is then destroyed without closing again. Blocks: call it through ``runBlocking(_:)``.
+    func closeConsumer(within timeout: Duration, serve: (_ event: OpaquePointer) -> Void) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        guard let queue = rd_kafka_queue_new(handle) else { return false }
+        defer { rd_kafka_queue_destroy(queue) }
+        if let error = rd_kafka_consumer_close_queue(handle, queue) {
+            context.logger.warning("consumer close failed", metadata: ["kafka.error": "\(KafkaError(consuming: error))"])
+        }
+        while rd_kafka_consumer_closed(handle) == 0 {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else {
+                consumerCloseAbandoned.store(true, ordering: .releasing)
+                return false
+            }
+            // Events, not callbacks: rd_kafka_queue_poll_callback asserts on the records this queue also receives.
+            guard let event = rd_kafka_queue_poll(queue, min(left, .milliseconds(100)).milliseconds) else { continue }
+            serve(event)
+            rd_kafka_event_destroy(event)
+        }
+        return true
     }
 
     /// The number of partitions of `topic`, from a metadata request (blocking, so off the cooperative pool).

@@ -83,8 +83,8 @@ final class KafkaWorkerTransport: WorkerTransport {
         }
     }
 
-    func commitProcessed() async throws {
-        try await consumer.commit()
+    func commitProcessed(within timeout: Duration) async throws {
+        try await consumer.commit(timeout: timeout)
     }
 
     func pause(partitions: [Int32]) {

@@ -47,6 +47,14 @@ public final class Worker: Service, Sendable {
         ]
     }
 
+    /// How long an abrupt stop (cancelled or failed) waits for the broker to let the consumer leave the group.
+    static let abruptCloseTimeout: Duration = .seconds(5)
+    /// What is left of a graceful shutdown's budget, but at least a second: a shutdown that used its budget on
+    /// records in flight still gives leaving the group, and the final flush, a chance.
+    static func timeLeft(until deadline: ContinuousClock.Instant) -> Duration {
+        max(deadline - ContinuousClock.now, .seconds(1))
+    }
+
     /// How often the worker says it is still waiting for the group to assign partitions.
     static let groupWaitReportInterval: Duration = .seconds(5)
 
@@ -108,20 +116,28 @@ public final class Worker: Service, Sendable {
             "bootstrapServers": "\(configuration.kafka.bootstrapServers)", "partitions": "\(partitionCount)",
         ])
         var failure: (any Error)?
+        // Set by a graceful shutdown: the Kafka side of it (records in flight, the commit, leaving the group,
+        // flushing) shares one budget, so a broker that died meanwhile delays the exit by at most
+        // worker.shutdownTimeout after the local builds.
+        var kafkaDeadline: ContinuousClock.Instant?
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await self.engine.run() }
-                group.addTask { await self.transport.run() }
+            kafkaDeadline = try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
+                group.addTask { try await self.engine.run(); return nil }
+                group.addTask { await self.transport.run(); return nil }
                 group.addTask {
                     try await self.consumeUntilShutdown(partitionCount: partitionCount)
-                    guard !Task.isCancelled else { return }
+                    guard !Task.isCancelled else { return nil }
                     await self.engine.finishLocalBuilds()
-                    await self.engine.revoke(self.engine.ownedPartitions, lost: false)
-                    await self.consumer.close()
+                    let deadline = ContinuousClock.now + self.configuration.settings.shutdownTimeout
+                    await self.engine.revoke(self.engine.ownedPartitions, lost: false, within: deadline - ContinuousClock.now)
+                    await self.consumer.close(timeout: Self.timeLeft(until: deadline))
                     self.engine.stop()
                     self.transport.finish()
+                    return deadline
                 }
-                try await group.waitForAll()
+                var deadline: ContinuousClock.Instant?
+                for try await finished in group { deadline = deadline ?? finished }
+                return deadline
             }
         } catch {
             failure = error
@@ -130,9 +146,9 @@ public final class Worker: Service, Sendable {
         // Cancelled or failed: stop now, without finishing in-flight work. Only durable work was committed, so the
         // partitions' next owner redoes the rest from the state topic.
         let abrupt = failure != nil || Task.isCancelled
-        await consumer.close()
+        await consumer.close(timeout: abrupt ? Self.abruptCloseTimeout : configuration.settings.shutdownTimeout)
         await engine.closeManagers()
-        await producer.close(timeout: abrupt ? .zero : configuration.settings.shutdownTimeout)
+        await producer.close(timeout: abrupt ? .zero : kafkaDeadline.map(Self.timeLeft(until:)) ?? configuration.settings.shutdownTimeout)
         logger.info("worker stopped", metadata: ["abrupt": "\(abrupt)"])
         if let failure, !(failure is CancellationError) { throw failure }
     }

@@ -123,6 +123,29 @@ struct ConsumerGroupTests {
         try await withDeadline(30, "end of events") { await recorder.waitForEnd() }
     }
 
+    @Test("a member whose broker died closes within its timeout, with offsets stored and the final revoke delivered")
+    func closeGivesUpOnADeadBroker() async throws {
+        let (cluster, topic) = try clusterWithTopic("dead-broker", partitions: 2)
+        let producer = try makeProducer(cluster)
+        _ = try await producer.send(KafkaProducerRecord(topic: topic, key: Array("k".utf8), value: Array("v".utf8)))
+        let consumer = try makeConsumer(cluster, group: uniqueName("group"), properties: ["enable.auto.commit": "false"])
+        try consumer.subscribe(topics: [topic])
+        let recorder = EventRecorder(consumer)
+        try await recorder.waitForMessages(1, seconds: 30)
+        try consumer.storeOffset(of: try #require(recorder.messages.first))
+        // The broker goes down while the close runs, as when a deployment is torn down at once.
+        let closed = LockedArray<Bool>()
+        Task {
+            await consumer.close(timeout: .seconds(2))
+            closed.append(true)
+        }
+        try cluster.setBrokerDown(1)
+        try await waitUntil("the close to give up on the dead broker", seconds: 60) { !closed.values.isEmpty }
+        try await withDeadline(30, "end of events") { await recorder.waitForEnd() }
+        #expect(!recorder.revoked.isEmpty, "the final revoke was not delivered")
+        await producer.close(timeout: .zero)
+    }
+
     @Test("an idle member stays in its group past max.poll.interval.ms, then receives the next record")
     func idleMemberStaysInTheGroup() async throws {
         let (cluster, topic) = try clusterWithTopic("idle", partitions: 2)

@@ -79,6 +79,46 @@ struct KilledWorkerTests {
         await reader.close()
     }
 
+    /// The broker dies at the moment the worker is told to stop, as when a whole deployment is torn down: the
+    /// graceful shutdown must give up on the broker within its bounds instead of waiting for it forever (before the
+    /// bounds, librdkafka's synchronous commit and consumer close waited for the dead coordinator without limit).
+    @Test func aWorkerToldToStopAsItsBrokerDiesStillExits() async throws {
+        let executable = try #require(ProcessRunner.buildrelay)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("broker-dies"))
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for round in 1...2 {
+            let bootstrapFile = directory.appendingPathComponent("bootstrap-\(round).txt")
+            let broker = try ChildProcess(executable, ["broker"], output: .file(bootstrapFile.path))
+            defer { broker.kill(SIGKILL) }
+            let firstLine = { @Sendable in ((try? String(contentsOf: bootstrapFile, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) }
+            try await waitUntil("the broker's address", seconds: 30) { firstLine() != nil }
+            let bootstrap = try #require(firstLine())
+            let configuration = directory.appendingPathComponent("worker-\(round).yaml")
+            try """
+                kafka: {bootstrapServers: "\(bootstrap)", groupId: dies}
+                worker: {shutdownTimeout: 3s}
+                logging: {level: info, format: text}
+                http: {port: 0}
+                queues:
+                  sim: {provider: simulated, simulated: {minDuration: 20s, maxDuration: 30s}}
+                """.write(to: configuration, atomically: true, encoding: .utf8)
+            let worker = try WorkerProcess(executable: executable, configuration: configuration.path, log: directory.appendingPathComponent("worker-\(round).log"))
+            defer { worker.kill(SIGKILL) }
+            try await waitUntil("the worker restored its partitions", seconds: 30) { worker.log.contains("partitions restored") }
+            let sent = try await ProcessRunner.run(executable, [
+                "send", "trigger", "--config", configuration.path, "--request-id", "dies-\(round)", "--queue", "sim", "--change", "github://a/b/pull/1/abc",
+            ], includeStandardError: true)
+            try #require(sent.status == 0, "\(sent.output)")
+            try await waitUntil("the build accepted", seconds: 30) { worker.log.contains("build triggered") }
+
+            broker.kill(SIGKILL)
+            worker.kill(SIGTERM)
+            let status = await worker.waitForExit(seconds: 60)
+            #expect(status == 0, "round \(round): the worker did not exit (status \(String(describing: status))); its log:\n\(worker.log.suffix(3000))")
+            guard status != nil else { return }
+        }
+    }
+
     static func parent(of pid: Int32) -> Int32? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return nil }

@@ -237,14 +237,16 @@ public final class WorkerEngine: Sendable {
         ])
     }
 
-    /// Stops starting work for these partitions, waits (up to `worker.shutdownTimeout`) for the calls and records
-    /// in flight, commits their offsets unless `lost`, and forgets their builds.
-    public func revoke(_ partitions: [Int32], lost: Bool) async {
+    /// Stops starting work for these partitions, waits for the calls and records in flight, commits their offsets
+    /// unless `lost`, and forgets their builds; the wait and the commit together take at most `timeout`
+    /// (`worker.shutdownTimeout` unless given).
+    public func revoke(_ partitions: [Int32], lost: Bool, within timeout: Duration? = nil) async {
         guard !partitions.isEmpty else { return }
+        let deadline = ContinuousClock.now + (timeout ?? settings.shutdownTimeout)
         update { state in
             for partition in partitions { state.beginRevoke(partition: partition) }
         }
-        await waitForState(upTo: settings.shutdownTimeout) { state in !partitions.contains { state.isBusy(partition: $0) } }
+        await waitForState(upTo: deadline - ContinuousClock.now) { state in !partitions.contains { state.isBusy(partition: $0) } }
         var offsets: [String] = []
         update { state in
             for partition in partitions.sorted() {
@@ -253,12 +255,15 @@ public final class WorkerEngine: Sendable {
             }
         }
         if !lost {
-            do { try await transport.commitProcessed() } catch {
+            do { try await transport.commitProcessed(within: max(deadline - ContinuousClock.now, Self.shortestCommitWait)) } catch {
                 logger.warning("commit on revoke failed", metadata: ["partitions": "\(partitions.sorted())", "error": "\(error)"])
             }
         }
         logger.info("partitions released", metadata: ["partitions": "\(partitions.sorted())", "lost": "\(lost)", "offsets": "\(offsets)"])
     }
+
+    /// A revoke that used its time waiting for work in flight still gives its commit this long.
+    static let shortestCommitWait: Duration = .seconds(1)
 
     /// For a graceful shutdown, once no more commands come: waits up to `worker.shutdownTimeout` for local builds
     /// (``BuildQueue/buildsAreLocal``) to finish, then stops the rest and reports them `failed` (infra).

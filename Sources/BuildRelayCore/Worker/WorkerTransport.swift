@@ -28,8 +28,8 @@ public protocol WorkerTransport: Sendable {
     /// Every command before its partition's `nextOffset` is durably processed: those offsets may be committed.
     func commandsProcessed(_ nextOffsets: [Int32: Int64])
 
-    /// Commits what ``commandsProcessed(_:)`` reported, and waits for the broker.
-    func commitProcessed() async throws
+    /// Commits what ``commandsProcessed(_:)`` reported, and waits up to `timeout` for the broker (then throws).
+    func commitProcessed(within timeout: Duration) async throws
 
     /// Stops fetching commands from these partitions until ``resume(partitions:)``.
     func pause(partitions: [Int32])
