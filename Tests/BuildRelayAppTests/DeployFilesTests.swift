@@ -72,6 +72,20 @@ struct DeployFilesTests {
         #expect(dockerfile.contains("USER 10001"))
     }
 
+    @Test("the image builds exactly the committed Package.resolved, which pins every package the manifest names")
+    func pinnedDependencies() throws {
+        let dockerfile = try text("Dockerfile")
+        #expect(dockerfile.contains("COPY Package.swift Package.resolved ./"))
+        #expect(dockerfile.contains("swift package resolve --force-resolved-versions"))
+        #expect(dockerfile.contains("swift build -c release --force-resolved-versions"))
+        let resolved = try JSONSerialization.jsonObject(with: Data(contentsOf: repositoryRoot.appendingPathComponent("Package.resolved"))) as? [String: Any]
+        let pinned = Set(((resolved?["pins"] as? [[String: Any]]) ?? []).compactMap { $0["location"] as? String })
+        let manifest = try String(contentsOf: repositoryRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let named = manifest.matches(of: #/\.package\(url: "([^"]+)"/#).map { String($0.output.1) }
+        #expect(!named.isEmpty)
+        for url in named { #expect(pinned.contains(url), "\(url) is not pinned in Package.resolved") }
+    }
+
     @Test("docker compose: Kafka in KRaft mode, the topics the worker's configuration names, and the worker on its port")
     func compose() async throws {
         let compose = try #require(try documents("docker-compose.yml").first)
