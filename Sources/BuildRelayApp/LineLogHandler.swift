@@ -33,9 +33,14 @@ public struct LineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        // Merged only when more than one source has entries: a merge copies and rehashes the dictionary.
         var merged = metadata
-        if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { $1 } }
-        if let own = event.metadata, !own.isEmpty { merged.merge(own) { $1 } }
+        if let provided = metadataProvider?.get(), !provided.isEmpty {
+            if merged.isEmpty { merged = provided } else { merged.merge(provided) { $1 } }
+        }
+        if let own = event.metadata, !own.isEmpty {
+            if merged.isEmpty { merged = own } else { merged.merge(own) { $1 } }
+        }
         let line = switch format {
         case .json: jsonLine(event, merged)
         case .text: textLine(event, merged)

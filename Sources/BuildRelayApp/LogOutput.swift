@@ -5,9 +5,9 @@ import Synchronization
 /// and a lock, not a system call on the thread that logs (a worker logs every trigger and cancel at `info`, on the
 /// paths that apply commands).
 ///
-/// Lines are written in the order they were appended. ``flush()`` writes what is pending at once; it runs when the
-/// process exits normally (`exit`, or returning from `main`), and an error line is written before its `log` call
-/// returns. A crash loses at most the lines of the last few milliseconds before it; a SIGKILL loses them anyway.
+/// Lines are written in the order they were appended, in batches gathered over a few milliseconds. ``flush()``
+/// writes what is pending at once; it runs when the process exits normally (`exit`, or returning from `main`), and
+/// an error line is written before its `log` call returns. A crash loses at most the lines of the last few milliseconds before it; a SIGKILL loses them anyway.
 public final class LogOutput: Sendable {
     public static let standardError = LogOutput(descriptor: 2)
 
@@ -17,11 +17,17 @@ public final class LogOutput: Sendable {
     private let writing = Mutex<Void>(())
     private let wake = DispatchSemaphore(value: 0)
 
+    /// How long the thread lets lines gather after the first one of a batch before writing them: a line is at most
+    /// this late, and a worker logging thousands of lines a second wakes the thread and writes once per batch
+    /// instead of once per line (which cost more than formatting the line).
+    static let gatheringMicroseconds: UInt32 = 5_000
+
     private init(descriptor: Int32) {
         self.descriptor = descriptor
         let thread = Thread { [self] in
             while true {
                 wake.wait()
+                usleep(Self.gatheringMicroseconds)
                 writePending()
             }
         }
