@@ -46,6 +46,7 @@ struct StatusEventLine {
 
     /// Milliseconds since the Unix epoch of an RFC 3339 time (as the workers write it, with milliseconds).
     static func milliseconds(_ text: String) -> Int64? {
+        if let milliseconds = EventTime.milliseconds(fromFixedFormat: text) { return milliseconds }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }

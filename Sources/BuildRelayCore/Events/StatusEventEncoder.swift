@@ -37,7 +37,7 @@ public struct StatusEventEncoder: Sendable {
         out.raw(#"","previousStatus":""#)
         out.raw(event.previousStatus.rawValue)
         out.raw(#"","sequence":"#)
-        out.raw(String(event.sequence))
+        out.integer(Int64(event.sequence))
         out.raw(#","metadata":"#)
         out.object(event.metadata.entries)
         out.raw(#","error":"#)

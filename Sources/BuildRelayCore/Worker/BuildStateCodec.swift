@@ -16,7 +16,7 @@ public enum BuildStateCodec {
         out.raw(#","status":""#)
         out.raw(record.status.rawValue)
         out.raw(#"","sequence":"#)
-        out.raw(String(record.sequence))
+        out.integer(Int64(record.sequence))
         out.raw(#","cancelRequested":"#)
         out.raw(record.cancelRequested ? "true" : "false")
         if record.triggerAttempted { out.raw(#","triggerAttempted":true"#) }
@@ -29,15 +29,15 @@ public enum BuildStateCodec {
         out.raw(#","traceparent":"#)
         out.string(record.traceparent)
         out.raw(#","triggeredAt":"#)
-        out.raw(record.triggeredAt.map { String($0) } ?? "null")
+        if let triggeredAt = record.triggeredAt { out.integer(triggeredAt) } else { out.raw("null") }
         out.raw(#","settledAt":"#)
-        out.raw(record.settledAt.map { String($0) } ?? "null")
+        if let settledAt = record.settledAt { out.integer(settledAt) } else { out.raw("null") }
         if let since = record.statusSince {
             out.raw(#","statusSince":"#)
-            out.raw(String(since))
+            out.integer(since)
         }
         out.raw(#","recordedAt":"#)
-        out.raw(String(record.recordedAt))
+        out.integer(record.recordedAt)
         out.raw(#","lastEvent":"#)
         if let event = record.lastEvent { out.append(event) } else { out.raw("null") }
         out.raw("}")
