@@ -6,8 +6,8 @@ import ServiceLifecycle
 /// A worker frees most of what it allocates within milliseconds, on whichever thread finishes the work, while
 /// retained request ids live for `worker.requestRetention`. Allocators keep freed memory for reuse: on glibc's, the
 /// soak benchmark's resident size grew 15% from minute 2 to minute 10 while the live heap stayed flat, and trimming
-/// fixed it. jemalloc (the executables' allocator) returns unused pages by itself after about 10 s; the purge makes
-/// that prompt. A trim takes a few milliseconds on a heap of a few hundred megabytes, on a thread of its own.
+/// fixed it. jemalloc (the executables' allocator) returns unused pages after its decay time (about 10 s) only when
+/// it is next called into; the trim makes that happen every `interval`, on a thread of its own.
 public struct HeapTrimmer: Service {
     let interval: Duration
     /// Called after each trim, on the trimmer's task.
