@@ -8,11 +8,19 @@ import Testing
 @Suite(.timeLimit(.minutes(2)))
 struct BuildLifecycleTests {
     @Test func triggeredBuildReportsAcceptedRunningSucceededInSequence() async throws {
+        // The build runs until the test has seen `running` published: a poll the machine delays by seconds cannot
+        // skip over the running state (a timed 3 s build could, on a loaded CI machine).
+        let finish = LockedArray<Bool>()
+        let manager = ScriptedBuildManager(status: { _, _ in finish.values.isEmpty ? .running : .succeeded })
         let harness = try WorkerHarness()
         let reader = try harness.startReader()
-        let worker = try harness.startWorker()
+        let worker = try harness.startWorker(harness.configuration(queues: [
+            BuildQueue(name: "sim", provider: "scripted", manager: manager, pollIntervals: WorkerHarness.fastPolling),
+        ]))
         try await worker.waitUntilReady()
         try await harness.trigger("req-ok", metadata: ["author": "kim"])
+        try await reader.waitForStatus("req-ok", "running")
+        finish.append(true)
         let events = try await reader.waitForTerminal("req-ok")
         #expect(events.map(\.status) == ["accepted", "running", "succeeded"])
         #expect(events.map(\.sequence) == [1, 2, 3])
