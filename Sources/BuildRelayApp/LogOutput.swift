@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// Lines are written in the order they were appended, in batches gathered over a few milliseconds. ``flush()``
 /// writes what is pending at once; it runs when the process exits normally (`exit`, or returning from `main`), and
-/// an error line is written before its `log` call returns. A crash loses at most the lines of the last few milliseconds before it; a SIGKILL loses them anyway.
+/// an error line is written before its `log` call returns. A crash loses at most the lines of the last few
+/// milliseconds before it; a SIGKILL loses them anyway.
 public final class LogOutput: Sendable {
     public static let standardError = LogOutput(descriptor: 2)
 

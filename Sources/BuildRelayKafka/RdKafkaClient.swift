@@ -15,8 +15,8 @@ final class RdKafkaClient: @unchecked Sendable {
     /// ``ConsumerContext/queueBecameNonEmpty()``. `nil` for other clients.
     let consumerQueue: OpaquePointer?
     private let blockingQueue: DispatchQueue
-    /// A consumer close that did not finish in time (``closeConsumer(within:serve:)``): `deinit` then destroys the handle
-    /// without closing the consumer again, which would wait for the same unanswered broker.
+    /// A consumer close that did not finish in time (``closeConsumer(within:serve:)``): `deinit` then destroys the
+    /// handle without closing the consumer again, which would wait for the same unanswered broker.
     private let consumerCloseAbandoned = Atomic<Bool>(false)
 
     convenience init(
@@ -75,7 +75,8 @@ final class RdKafkaClient: @unchecked Sendable {
     /// `rd_kafka_consumer_close` waits for the group coordinator without limit, and a broker that died at the moment
     /// of a graceful shutdown never answers. Every event of the group meanwhile (rebalances, records fetched, errors)
     /// is handed to `serve` on the calling thread. Returns `false` when the close did not finish in time; the handle
-    /// is then destroyed without closing again (as after a close librdkafka refused, which is logged). Blocks: call it through ``runBlocking(_:)``.
+    /// is then destroyed without closing again (as after a close librdkafka refused, which is logged). Blocks: call it
+    /// through ``runBlocking(_:)``.
     func closeConsumer(within timeout: Duration, serve: (_ event: OpaquePointer) -> Void) -> Bool {
         let deadline = ContinuousClock.now + timeout
         guard let queue = rd_kafka_queue_new(handle) else { return false }

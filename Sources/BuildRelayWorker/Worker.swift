@@ -49,11 +49,9 @@ public final class Worker: Service, Sendable {
 
     /// How long an abrupt stop (cancelled or failed) waits for the broker to let the consumer leave the group.
     static let abruptCloseTimeout: Duration = .seconds(5)
-    /// What is left of a graceful shutdown's budget, but at least a second: a shutdown that used its budget on
-    /// records in flight still gives leaving the group, and the final flush, a chance.
-    static func timeLeft(until deadline: ContinuousClock.Instant) -> Duration {
-        max(deadline - ContinuousClock.now, .seconds(1))
-    }
+    /// A graceful shutdown that used its budget on records in flight still gives leaving the group, and the final
+    /// flush, this long each.
+    static let shortestCloseWait: Duration = .seconds(1)
 
     /// How often the worker says it is still waiting for the group to assign partitions.
     static let groupWaitReportInterval: Duration = .seconds(5)
@@ -130,7 +128,7 @@ public final class Worker: Service, Sendable {
                     await self.engine.finishLocalBuilds()
                     let deadline = ContinuousClock.now + self.configuration.settings.shutdownTimeout
                     await self.engine.revoke(self.engine.ownedPartitions, lost: false, within: deadline - ContinuousClock.now)
-                    await self.consumer.close(timeout: Self.timeLeft(until: deadline))
+                    await self.consumer.close(timeout: deadline.timeLeft(atLeast: Self.shortestCloseWait))
                     self.engine.stop()
                     self.transport.finish()
                     return deadline
@@ -148,7 +146,7 @@ public final class Worker: Service, Sendable {
         let abrupt = failure != nil || Task.isCancelled
         await consumer.close(timeout: abrupt ? Self.abruptCloseTimeout : configuration.settings.shutdownTimeout)
         await engine.closeManagers()
-        await producer.close(timeout: abrupt ? .zero : kafkaDeadline.map(Self.timeLeft(until:)) ?? configuration.settings.shutdownTimeout)
+        await producer.close(timeout: abrupt ? .zero : kafkaDeadline?.timeLeft(atLeast: Self.shortestCloseWait) ?? configuration.settings.shutdownTimeout)
         logger.info("worker stopped", metadata: ["abrupt": "\(abrupt)"])
         if let failure, !(failure is CancellationError) { throw failure }
     }

@@ -22,10 +22,7 @@ extension TriggerCommand {
             add(metadata.entries[key] ?? "")
         }
         return String(unsafeUninitializedCapacity: 16) { buffer in
-            for index in 0..<16 {
-                let nibble = UInt8(truncatingIfNeeded: hash >> UInt64(60 - 4 * index)) & 0xF
-                buffer[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
-            }
+            hash.writeHexDigits(into: buffer, at: 0)
             return 16
         }
     }

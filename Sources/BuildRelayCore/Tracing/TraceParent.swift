@@ -18,21 +18,15 @@ public enum TraceParent {
     /// trace ids (which are not secrets) without three system calls per id.
     public static func random() -> String {
         let base = counter.wrappingAdd(3, ordering: .relaxed).oldValue
-        let words = [splitMix(seed &+ base), splitMix(seed &+ base &+ 1), splitMix(seed &+ base &+ 2)]
-        let digits = Array("0123456789abcdef".utf8)
         return String(unsafeUninitializedCapacity: 55) { buffer in
-            var index = 0
-            func put(_ byte: UInt8) {
-                buffer[index] = byte
-                index += 1
-            }
-            put(UInt8(ascii: "0")); put(UInt8(ascii: "0")); put(UInt8(ascii: "-"))
-            for (position, word) in words.enumerated() {
-                if position == 2 { put(UInt8(ascii: "-")) }
-                for shift in stride(from: 60, through: 0, by: -4) { put(digits[Int(word >> UInt64(shift) & 0xF)]) }
-            }
-            put(UInt8(ascii: "-")); put(UInt8(ascii: "0")); put(UInt8(ascii: "1"))
-            return index
+            // 00-<trace id: two words>-<parent id: one word>-01
+            for (index, byte) in "00-".utf8.enumerated() { buffer[index] = byte }
+            splitMix(seed &+ base).writeHexDigits(into: buffer, at: 3)
+            splitMix(seed &+ base &+ 1).writeHexDigits(into: buffer, at: 19)
+            buffer[35] = UInt8(ascii: "-")
+            splitMix(seed &+ base &+ 2).writeHexDigits(into: buffer, at: 36)
+            for (index, byte) in "-01".utf8.enumerated() { buffer[52 + index] = byte }
+            return 55
         }
     }
 

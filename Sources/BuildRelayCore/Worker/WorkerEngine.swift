@@ -255,7 +255,7 @@ public final class WorkerEngine: Sendable {
             }
         }
         if !lost {
-            do { try await transport.commitProcessed(within: max(deadline - ContinuousClock.now, Self.shortestCommitWait)) } catch {
+            do { try await transport.commitProcessed(within: deadline.timeLeft(atLeast: Self.shortestCommitWait)) } catch {
                 logger.warning("commit on revoke failed", metadata: ["partitions": "\(partitions.sorted())", "error": "\(error)"])
             }
         }
