@@ -43,7 +43,8 @@ struct TransportErrorClassificationTests {
 
     @Test("a provider whose API nobody answers fails its call as a retryable dependency failure, never for good")
     func unreachableProviderIsARetryableDependencyFailure() async throws {
-        let nobody = try LoopbackSocket.freePort()
+        let refusing = try LoopbackSocket(listening: false)
+        let nobody = refusing.port
         let manager = BuildkiteBuildManager(configuration: BuildkiteConfiguration(
             apiURL: "http://127.0.0.1:\(nobody)/v2", organization: "acme", pipeline: "api-ci", branch: "main",
             token: Secret("token-that-must-not-leak"), tokenSetting: "queues.main.buildkite.tokenEnv (BUILDKITE_TOKEN)",
@@ -54,5 +55,6 @@ struct TransportErrorClassificationTests {
             #expect(error?.isRetryable == true)
             #expect(error?.message.contains("token-that-must-not-leak") == false)
         })
+        withExtendedLifetime(refusing) {}
     }
 }

@@ -7,6 +7,8 @@ public final class LoopbackSocket: Sendable {
     private let descriptor: Int32
 
     /// Binds to `port` (0: the kernel's next free one) and, if `listening`, accepts connections (nothing answers).
+    /// Not listening, it refuses connections, and while it lives nothing else (another test's broker) can take the
+    /// port: the way to hold an address that nobody answers.
     public init(port: UInt16 = 0, listening: Bool) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw TestBrokerError(message: "socket: errno \(errno)") }
@@ -25,7 +27,8 @@ public final class LoopbackSocket: Sendable {
 
     deinit { close(descriptor) }
 
-    /// A port nothing listens on now (bound and released at once).
+    /// A port nothing listens on now (bound and released at once): for a server about to bind it. To keep an
+    /// address unanswered for a whole test, hold a `LoopbackSocket(listening: false)` instead.
     public static func freePort() throws -> UInt16 {
         try LoopbackSocket(listening: false).port
     }

@@ -182,10 +182,12 @@ struct CommandLineTests {
     ])
     func sendAndEventsFailNamingTheBootstrapAddress(_ arguments: [String]) async throws {
         let executable = try #require(ProcessRunner.buildrelay)
-        let nobody = "127.0.0.1:\(try LoopbackSocket.freePort())"
+        let refusing = try LoopbackSocket(listening: false)
+        let nobody = "127.0.0.1:\(refusing.port)"
         let (status, output) = try await withDeadline(60, "\(arguments.joined(separator: " ")) gives up") {
             try await ProcessRunner.run(executable, arguments + ["--bootstrap-servers", nobody], includeStandardError: true)
         }
+        withExtendedLifetime(refusing) {}
         #expect(status == 1)
         #expect(output.contains("no Kafka broker answered at \(nobody)"), "\(output)")
     }
