@@ -4,7 +4,7 @@ import BuildRelayTestSupport
 import Testing
 
 /// Pacing by the vendor's budget for the whole organization, which every worker spends.
-@Suite("Vendor request budget")
+@Suite("Vendor request budget", .timeLimit(.minutes(2)))
 struct RequestBudgetTests {
     @Test("requests spread the vendor's remaining budget over the time to its reset; polls leave a tenth to triggers and cancels")
     func pacing() {
@@ -20,6 +20,19 @@ struct RequestBudgetTests {
         #expect(poll.map { $0 > .seconds(5) } == true, "five left, a tenth of 50 reserved: the poll waits for the reset (10 s)")
         let trigger = budget.take(isPoll: false) ?? .zero
         #expect(trigger < (poll ?? .zero), "a trigger goes before it")
+    }
+
+    @Test("an answer whose reset has already passed (a slow answer, a clock ahead of the vendor's) holds no request back")
+    func resetAlreadyPassed() {
+        let budget = RequestBudget(requestsPerMinute: nil)
+        budget.observe(remaining: 50, limit: 60, resetsIn: .seconds(-2))
+        for _ in 0..<10 {
+            #expect(budget.take(isPoll: false) == nil, "the window it reported is over and nothing says how long the next one is")
+        }
+        budget.observe(remaining: 40, limit: 60, resetsIn: .seconds(10))
+        var burst = 0
+        while burst <= 40, budget.take(isPoll: false) == nil { burst += 1 }
+        #expect((1...10).contains(burst), "the next answer's budget paces requests again, not \(burst) at once")
     }
 
     @Test("three managers sharing one organization's budget stay within it: no 429")

@@ -24,10 +24,15 @@ final class RequestBudget: Sendable {
         var window: Duration
 
         /// The budget as it will be once its window ended: all of it, for another window (until an answer tells).
-        mutating func rollOver(now: ContinuousClock.Instant) {
-            while resetsAt <= now, window > .zero { resetsAt += window }
-            remaining = limit
-            reported = limit
+        /// `nil` when the window's length is not known (the only answer so far reported a reset already past: a
+        /// slow answer, or a clock ahead of the vendor's): nothing is known of the next window until an answer says.
+        func rolledOver(now: ContinuousClock.Instant) -> VendorBudget? {
+            guard window > .zero else { return nil }
+            var next = self
+            while next.resetsAt <= now { next.resetsAt += window }
+            next.remaining = limit
+            next.reported = limit
+            return next
         }
     }
 
@@ -80,11 +85,10 @@ final class RequestBudget: Sendable {
             var due = max(state.nextSlot, state.pausedUntil)
             var spacing = Duration.zero
             var cursor = state.vendorCursor
-            if var vendor = state.vendor {
-                if vendor.resetsAt <= now {
-                    vendor.rollOver(now: now)
-                    state.vendor = vendor
-                }
+            if let known = state.vendor, known.resetsAt <= now {
+                state.vendor = known.rolledOver(now: now)
+            }
+            if let vendor = state.vendor {
                 let allowance = Double(vendor.remaining - (isPoll ? max(1, vendor.limit / 10) : 0)) * state.share
                 if allowance < 1 {
                     due = max(due, vendor.resetsAt)
