@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import Testing
 
-@Suite("Client configuration, secrets and statistics")
+@Suite("Client configuration, secrets and statistics", .timeLimit(.minutes(3)))
 struct ConfigurationTests {
     @Test("a secret property's value never appears in a description or an error")
     func secretValuesAreNeverEchoed() async throws {

@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import Testing
 
-@Suite("Consumer groups on the mock cluster")
+@Suite("Consumer groups on the mock cluster", .timeLimit(.minutes(3)))
 struct ConsumerGroupTests {
     @Test("a restarted member resumes exactly after the offsets its group committed")
     func restartResumesAfterCommittedOffset() async throws {

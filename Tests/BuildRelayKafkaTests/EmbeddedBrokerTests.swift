@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// `buildrelay broker` and the transport benchmark, which run the embedded broker themselves.
-@Suite("The embedded broker", .enabled(if: ProcessRunner.kcat != nil, "kcat is not installed (make test installs it with apt-get)"))
+@Suite("The embedded broker", .enabled(if: ProcessRunner.kcat != nil, "kcat is not installed (make test installs it with apt-get)"), .timeLimit(.minutes(3)))
 struct EmbeddedBrokerTests {
     @Test("`buildrelay broker` prints only the bootstrap list first, serves kcat, and exits 0 on SIGTERM")
     func brokerCommandServesKcat() async throws {

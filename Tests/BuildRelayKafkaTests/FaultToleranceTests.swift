@@ -3,7 +3,7 @@ import BuildRelayTestSupport
 import Foundation
 import Testing
 
-@Suite("Idempotent producer under broker faults")
+@Suite("Idempotent producer under broker faults", .timeLimit(.minutes(3)))
 struct FaultToleranceTests {
     /// The broker stops answering rather than going down: `rd_kafka_mock_broker_set_down` re-binds the broker's
     /// port, which another test of this process can take meanwhile, and librdkafka then aborts the whole process.

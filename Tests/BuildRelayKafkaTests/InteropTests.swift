@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// Other clients on the same broker (the embedded one, or Tansu in the second lane of `make test`).
-@Suite("Interoperability with kcat", .enabled(if: ProcessRunner.kcat != nil, "kcat is not installed (make test installs it with apt-get)"))
+@Suite("Interoperability with kcat", .enabled(if: ProcessRunner.kcat != nil, "kcat is not installed (make test installs it with apt-get)"), .timeLimit(.minutes(3)))
 struct InteropTests {
     @Test("kcat produces keyed records to the embedded broker and our consumer reads them")
     func kcatProducesWeConsume() async throws {

@@ -5,7 +5,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@Suite("Producer and consumer on the mock cluster")
+@Suite("Producer and consumer on the mock cluster", .timeLimit(.minutes(3)))
 struct ProducerConsumerTests {
     @Test("a record round-trips with its key, value and headers; a consumer that does not read headers gets it without them")
     func roundTripKeepsKeyValueAndHeaders() async throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// Every provider of this package under the conformance checks that out-of-tree providers run too
 /// (the `BuildManagerConformance` library). A new provider joins by adding itself to ``subjects``.
-@Suite("BuildManager conformance")
+@Suite("BuildManager conformance", .timeLimit(.minutes(3)))
 struct BuildManagerConformanceTests {
     static let subjects: [ConformanceSubject] = [
         ConformanceSubject(name: "noop", hasNonTerminalBuilds: false, make: { NoopBuildManager() }),

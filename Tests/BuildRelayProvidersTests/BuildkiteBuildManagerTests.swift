@@ -8,7 +8,7 @@ import Testing
 
 /// Buildkite against its fake: what the provider sends, how it reads every state, and how it survives the API's
 /// failures. (The conformance suite covers the BuildManager guarantees.)
-@Suite("Buildkite provider")
+@Suite("Buildkite provider", .timeLimit(.minutes(3)))
 struct BuildkiteBuildManagerTests {
     static let changes = [
         BuildChange(uris: ["github://acme/api/pull/7/1111111aaaaaaa"], action: .apply),

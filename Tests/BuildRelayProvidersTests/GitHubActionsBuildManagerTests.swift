@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// GitHub Actions against its fake: the dispatch, finding the run it made, statuses, cancels and rate limits.
-@Suite("GitHub Actions provider")
+@Suite("GitHub Actions provider", .timeLimit(.minutes(3)))
 struct GitHubActionsBuildManagerTests {
     static let changes = [BuildChange(uris: ["github://acme/api/pull/5/0123456789abcdef"], action: .apply)]
 

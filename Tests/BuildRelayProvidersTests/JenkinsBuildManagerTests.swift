@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// Jenkins against its fake: what the provider sends, queue items and builds, expired items, crumbs, cancels.
-@Suite("Jenkins provider")
+@Suite("Jenkins provider", .timeLimit(.minutes(3)))
 struct JenkinsBuildManagerTests {
     static let changes = [BuildChange(uris: ["github://acme/api/pull/3/abcdef1234567"])]
 

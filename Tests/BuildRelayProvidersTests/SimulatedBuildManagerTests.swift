@@ -10,7 +10,7 @@ final class ManualClock: Sendable {
     func advance(_ milliseconds: Int64) { value.add(milliseconds, ordering: .relaxed) }
 }
 
-@Suite("The simulated provider")
+@Suite("The simulated provider", .timeLimit(.minutes(3)))
 struct SimulatedBuildManagerTests {
     let changes = [BuildChange(uris: ["u"])]
 

@@ -8,6 +8,7 @@ import NIOPosix
 import Testing
 
 /// The transport errors of AsyncHTTPClient and SwiftNIO, thrown as they come, classify as what they mean.
+@Suite(.timeLimit(.minutes(3)))
 struct TransportErrorClassificationTests {
     @Test("AsyncHTTPClient: timeouts and closed connections are retryable dependency failures",
           arguments: [HTTPClientError.connectTimeout, .readTimeout, .remoteConnectionClosed, .deadlineExceeded, .getConnectionFromPoolTimeout])
