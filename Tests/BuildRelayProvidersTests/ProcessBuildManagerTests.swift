@@ -1,5 +1,6 @@
 import BuildRelayCore
 import BuildRelayProviders
+import BuildRelayTestSupport
 import Foundation
 import Testing
 
@@ -123,7 +124,10 @@ struct ProcessBuildManagerTests {
     @Test func cancelTermsThenKillsAJobThatIgnoresSIGTERM() async throws {
         let manager = manager(#"trap '' TERM; echo started; while true; do sleep 0.05; done"#, grace: .milliseconds(300))
         let build = try await manager.trigger(queue: "local", changes: Self.changes, metadata: [:], requestID: RequestID(rawValue: "req-stubborn")!).id
-        try await Task.sleep(for: .milliseconds(200))
+        let log = try #require(try await manager.status(build).metadata["log"])
+        try await waitUntil("the job ignores SIGTERM", seconds: 30) {
+            (try? String(contentsOfFile: log, encoding: .utf8))?.contains("started") == true
+        }
         try await manager.cancel(build)
         let finished = try await finish(manager, build)
         let (status, metadata) = (finished.status, finished.metadata)
