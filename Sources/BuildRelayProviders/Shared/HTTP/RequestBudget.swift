@@ -29,7 +29,9 @@ final class RequestBudget: Sendable {
         func rolledOver(now: ContinuousClock.Instant) -> VendorBudget? {
             guard window > .zero else { return nil }
             var next = self
-            while next.resetsAt <= now { next.resetsAt += window }
+            // Whole windows, counted rather than stepped: a short window and a long quiet spell are many of them.
+            next.resetsAt += window * (Int(((now - resetsAt) / window).rounded(.down)) + 1)
+            while next.resetsAt <= now { next.resetsAt += window }  // rounding
             next.remaining = limit
             next.reported = limit
             return next
