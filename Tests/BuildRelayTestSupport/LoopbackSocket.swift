@@ -33,14 +33,19 @@ public final class LoopbackSocket: Sendable {
         try LoopbackSocket(listening: false).port
     }
 
-    /// Something accepts connections on `port`.
-    public static func accepts(port: UInt16) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var address = address(port: port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    /// Process `pid` holds the socket that listens on 127.0.0.1:`port` (from `/proc`): tells a server this test
+    /// started from another that bound the port first.
+    public static func isListening(port: UInt16, ownedBy pid: pid_t) -> Bool {
+        guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return false }
+        let localAddress = String(format: "0100007F:%04X", port)
+        let listening = table.split(separator: "\n").dropFirst().compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard fields.count > 9, fields[1] == localAddress, fields[3] == "0A" else { return nil }
+            return "socket:[\(fields[9])]"
+        }
+        guard !listening.isEmpty, let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { return false }
+        return descriptors.contains { descriptor in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)")).map(listening.contains) ?? false
         }
     }
 
